@@ -1,0 +1,2 @@
+export { ERRORS, type ErrorCode } from './catalogue.ts';
+export { GatehouseError, isGatehouseError } from './gatehouse-error.ts';

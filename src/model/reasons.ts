@@ -1,0 +1,64 @@
+/**
+ * The closed list of decision reason codes: stable kebab-case strings that appear in the
+ * audit log, in deny pages and JSON bodies, in `explain` traces and in metrics labels.
+ * A denial is not an error: these are not error codes (see src/errors/catalogue.ts).
+ *
+ * Add a code here (and to docs/reasons.md, kept in step by a test) before using it.
+ */
+export const REASONS = {
+  // --- allow ---------------------------------------------------------------------------
+  'public-route': 'the route is public: no identity is required',
+  'rule-matched': 'an allow rule matched and no deny rule did',
+
+  // --- routing and request shape ---------------------------------------------------------
+  'route-not-found': 'no route matches the host and path',
+  'request-invalid': 'the request is malformed or ambiguous',
+  'route-denied': 'the route has no policy that admits anyone',
+
+  // --- authentication --------------------------------------------------------------------
+  'user-unauthenticated': 'no credential was presented',
+  'credential-ambiguous': 'more than one credential of one kind was presented',
+  'token-malformed': 'the bearer token is not a well-formed compact JWS',
+  'token-too-large': 'the bearer token exceeds the size limit',
+  'token-alg-not-allowed': 'the token algorithm is not allowed for its issuer',
+  'token-header-forbidden': 'the token header carries a key or key location (jku, x5u, jwk, x5c) that is never trusted',
+  'token-crit-unsupported': 'the token header lists critical extensions that are not understood',
+  'token-kid-invalid': 'the token key id is not acceptable',
+  'token-key-not-found': 'no key of the issuer matches the token',
+  'token-signature-invalid': 'the token signature does not verify',
+  'token-issuer-unknown': 'the token issuer is not a configured issuer',
+  'token-audience-invalid': 'the token audience is not one this issuer requires',
+  'token-expired': 'the token has expired',
+  'token-not-yet-valid': 'the token is not valid yet (nbf)',
+  'token-issued-in-future': 'the token was issued in the future beyond the allowed clock skew',
+  'token-exp-missing': 'the token has no expiry',
+  'token-lifetime-too-long': 'the token lifetime exceeds the issuer maximum',
+  'token-claim-missing': 'a required claim is missing or has the wrong value',
+  'token-jti-missing': 'replay protection requires a jti claim',
+  'token-replayed': 'the token has been used before',
+  'jwks-unavailable': 'the issuer keys cannot be fetched and no usable cached copy exists',
+  'cert-required': 'the route requires a client certificate',
+  'cert-invalid': 'the client certificate is not valid',
+  'cert-expired': 'the client certificate has expired',
+  'cert-not-yet-valid': 'the client certificate is not valid yet',
+  'cert-spiffe-id-invalid': 'the client certificate does not hold exactly one valid SPIFFE ID',
+  'cert-trust-domain-unknown': 'the SPIFFE trust domain is not configured',
+  'cert-is-ca': 'the client certificate is a CA certificate',
+  'cert-key-usage-invalid': 'the client certificate key usage does not allow client authentication',
+  'cert-chain-invalid': 'the client certificate does not chain to its trust domain bundle',
+  'mtls-required': 'the route requires mutual TLS authentication',
+
+  // --- authorization -----------------------------------------------------------------------
+  'subject-unauthorized': 'the subject is not allowed on this route',
+  'no-rule-matched': 'no allow rule matched',
+  'deny-rule-matched': 'a deny rule matched',
+
+  // --- failure -----------------------------------------------------------------------------
+  'internal-error': 'an internal error occurred while deciding; the request is denied',
+} as const;
+
+export type Reason = keyof typeof REASONS;
+
+export function isReason(value: string): value is Reason {
+  return Object.hasOwn(REASONS, value);
+}
