@@ -1,11 +1,15 @@
 import { z } from 'zod';
+import { JwtIssuersSchema, JwtTokenCacheSizeSchema } from './schema-jwt.ts';
 
 /**
  * `identity`: who may vouch for callers. Workload issuers (`jwt`), SPIFFE trust domains for
  * mTLS (`mtls`) and, later, the OIDC provider for people (`oidc`).
  */
 export const IdentitySchema = z
-  .strictObject({})
+  .strictObject({
+    jwt: JwtIssuersSchema.default([]),
+    jwtTokenCacheSize: JwtTokenCacheSizeSchema,
+  })
   .describe('Identity sources: JWT issuers, mTLS trust domains, OIDC');
 
 export type IdentityConfig = z.infer<typeof IdentitySchema>;

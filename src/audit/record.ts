@@ -1,0 +1,61 @@
+import type { Decision, Principal } from '../model/index.ts';
+import type { RequestFinishedEvent } from '../observe/index.ts';
+
+/** The decision as the audit log names it: audit-mode denials are `would-deny`. */
+export function decisionLabel(decision: Decision): 'allow' | 'deny' | 'challenge' | 'would-deny' | 'would-challenge' {
+  if (decision.mode === 'audit' && decision.outcome !== 'allow') {
+    return decision.outcome === 'challenge' ? 'would-challenge' : 'would-deny';
+  }
+  return decision.outcome;
+}
+
+/** Principal attributes for the record: what policy and replay need, never a credential. */
+export function principalRecord(p: Principal): Record<string, unknown> {
+  return {
+    kind: p.kind,
+    subject: p.subject,
+    issuer: p.issuer,
+    method: p.method,
+    source: p.source,
+    ...(p.email ? { email: p.email } : {}),
+    ...(p.groups.length > 0 ? { groups: p.groups } : {}),
+    ...(p.spiffe ? { spiffeId: p.spiffe.id } : {}),
+    ...(p.kubernetes ? { kubernetes: p.kubernetes } : {}),
+    ...(p.authTime !== undefined ? { authTime: p.authTime } : {}),
+    ...(p.expiresAt !== undefined ? { expiresAt: p.expiresAt } : {}),
+    ...(p.acr ? { acr: p.acr } : {}),
+    ...(p.amr ? { amr: p.amr } : {}),
+  };
+}
+
+/**
+ * One decision record per request (see docs/audit-events.md). No header values are
+ * recorded: headers can carry credentials.
+ */
+export function decisionRecord(e: RequestFinishedEvent): Record<string, unknown> {
+  const { request: r, decision: d } = e;
+  return {
+    event: 'decision',
+    requestId: r.id,
+    via: e.via,
+    listener: r.listener,
+    route: d.routeId ?? null,
+    decision: decisionLabel(d),
+    reason: d.reasons[0] ?? null,
+    ...(d.reasons.length > 1 ? { reasons: d.reasons } : {}),
+    ...(d.ruleId ? { rule: d.ruleId } : {}),
+    mode: d.mode,
+    method: r.method,
+    scheme: r.scheme,
+    host: r.host,
+    path: r.path,
+    status: e.status,
+    ...(e.upstreamStatus !== undefined ? { upstreamStatus: e.upstreamStatus } : {}),
+    ...(e.errorCode ? { error: e.errorCode } : {}),
+    durationMs: Math.round(e.durationMs * 1000) / 1000,
+    client: r.clientAddress,
+    ...(r.clientAddress !== r.peerAddress ? { peer: r.peerAddress } : {}),
+    ...(d.principal ? { principal: principalRecord(d.principal) } : {}),
+    ...(d.detail ? { detail: d.detail } : {}),
+  };
+}

@@ -1,0 +1,34 @@
+import { type ConfigProblem, formatProblem, loadConfigFile } from '../config/index.ts';
+import { buildEngine } from '../decision/index.ts';
+import { engineParts } from '../server/parts.ts';
+
+export interface CheckOutput {
+  readonly ok: boolean;
+  readonly problems: readonly ConfigProblem[];
+}
+
+/**
+ * `gatehouse check -c FILE`: schema, semantic checks, compilation and lint, all reported at
+ * once with JSON pointers and lines. Exit 0 when there is no error (warnings allowed), 1 otherwise.
+ */
+export async function checkConfig(file: string): Promise<CheckOutput> {
+  const loaded = await loadConfigFile(file);
+  if (!loaded.ok) return { ok: false, problems: loaded.problems };
+  const built = buildEngine(loaded.config, 0, engineParts({ checkOnly: true }));
+  if (!built.ok) return { ok: false, problems: [...built.problems, ...loaded.warnings] };
+  built.engine.close();
+  return { ok: true, problems: [...loaded.warnings, ...built.warnings] };
+}
+
+export async function runCheck(file: string, out: (s: string) => void, json: boolean): Promise<number> {
+  const result = await checkConfig(file);
+  if (json) {
+    out(JSON.stringify({ ok: result.ok, problems: result.problems }, null, 2));
+    return result.ok ? 0 : 1;
+  }
+  for (const p of result.problems) out(formatProblem(p, file));
+  const errors = result.problems.filter((p) => p.severity === 'error').length;
+  const warnings = result.problems.length - errors;
+  out(result.ok ? `${file}: ok (${warnings} warning${warnings === 1 ? '' : 's'})` : `${file}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`);
+  return result.ok ? 0 : 1;
+}

@@ -1,0 +1,15 @@
+export { deepFreeze } from './freeze.ts';
+export { type LoadResult, loadConfigFile, loadConfigText } from './load.ts';
+export { parseConfigText, type SourceMap, withLine, zodProblems } from './parse.ts';
+export { type ConfigProblem, formatProblem, fromPointer, toPointer } from './problems.ts';
+export {
+  type Config,
+  type ConfigInput,
+  ConfigSchema,
+  type ListenerConfig,
+  type RouteConfig,
+  type UpstreamConfig,
+} from './schema.ts';
+export { SecretRef } from './secret-ref.ts';
+export { resolveSecret } from './secrets.ts';
+export { routeId, semanticProblems } from './semantic.ts';

@@ -1,0 +1,76 @@
+import type { ConfigProblem } from './problems.ts';
+import type { Config } from './schema.ts';
+
+/**
+ * Checks a schema cannot express, run after the schema passed. Each problem points at the
+ * offending place. More checks (policy compilation, lint) run when the engine compiles.
+ */
+export function semanticProblems(config: Config): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const error = (pointer: string, message: string) => problems.push({ severity: 'error', pointer, message });
+
+  const listenerNames = new Map<string, number>();
+  const listenerPorts = new Map<string, number>();
+  config.listeners.forEach((l, i) => {
+    const prior = listenerNames.get(l.name);
+    if (prior !== undefined) error(`/listeners/${i}/name`, `duplicate listener name "${l.name}" (also /listeners/${prior})`);
+    else listenerNames.set(l.name, i);
+    if (l.port !== 0) {
+      const key = `${l.address}:${l.port}`;
+      const priorPort = listenerPorts.get(key);
+      if (priorPort !== undefined) error(`/listeners/${i}/port`, `port ${key} is already used by /listeners/${priorPort}`);
+      else listenerPorts.set(key, i);
+    }
+  });
+  if (config.admin.port !== 0) {
+    const key = `${config.admin.address}:${config.admin.port}`;
+    const clash = listenerPorts.get(key);
+    if (clash !== undefined) error('/admin/port', `admin port ${key} is already used by /listeners/${clash}`);
+  }
+
+  const seenMatch = new Map<string, number>();
+  const seenIds = new Map<string, number>();
+  config.routes.forEach((route, i) => {
+    const host = route.match.host.toLowerCase().replace(/\.$/, '');
+    const key = `${host} ${route.match.pathMatch} ${route.match.path}`;
+    const prior = seenMatch.get(key);
+    if (prior !== undefined) {
+      error(
+        `/routes/${i}/match`,
+        `duplicate route: host "${host}" ${route.match.pathMatch} path "${route.match.path}" is already matched by /routes/${prior}`,
+      );
+    } else seenMatch.set(key, i);
+
+    const id = routeId(route, i);
+    const priorId = seenIds.get(id);
+    if (priorId !== undefined) error(`/routes/${i}/id`, `duplicate route id "${id}" (also /routes/${priorId})`);
+    else seenIds.set(id, i);
+
+    if (route.upstream === undefined) error(`/routes/${i}/upstream`, 'route has no upstream: add upstream: http://service:port');
+    if (typeof route.policy === 'string' && !Object.hasOwn(config.policies, route.policy)) {
+      error(`/routes/${i}/policy`, `unknown named policy "${route.policy}"; defined: ${Object.keys(config.policies).join(', ') || 'none'}`);
+    }
+    if (route.public && route.policy !== undefined) {
+      error(`/routes/${i}/public`, 'a route is either public or has a policy, not both');
+    }
+    route.listeners?.forEach((name, j) => {
+      if (!listenerNames.has(name)) error(`/routes/${i}/listeners/${j}`, `unknown listener "${name}"`);
+    });
+    if (route.match.path !== '/' && route.match.path.endsWith('/') && route.match.pathMatch === 'prefix') {
+      problems.push({
+        severity: 'warning',
+        code: 'prefix-trailing-slash',
+        pointer: `/routes/${i}/match/path`,
+        message: `prefix "${route.match.path}" ends with "/": "${route.match.path.slice(0, -1)}" itself will not match this route`,
+      });
+    }
+  });
+  return problems;
+}
+
+/** The route's stable id: configured, or derived from host and path. */
+export function routeId(route: Config['routes'][number], index: number): string {
+  if (route.id) return route.id;
+  const host = route.match.host.toLowerCase().replace(/\.$/, '');
+  return `${host}${route.match.path === '/' ? '' : route.match.path}` || `route-${index}`;
+}

@@ -1,0 +1,99 @@
+import type { Config, ConfigProblem } from '../config/index.ts';
+import { routeId } from '../config/index.ts';
+import type { Authenticator } from '../identity/authenticator.ts';
+import { buildRouteTable, type RouteTable } from '../routing/index.ts';
+import type { CompiledRoute, RoutePolicy } from './route.ts';
+
+/**
+ * An engine is one immutable snapshot of everything `decide()` needs: the route table,
+ * the authenticators and the compiled policies. Reload builds a new engine and swaps it in
+ * one assignment; requests in flight keep the engine they started with.
+ */
+export interface Engine {
+  readonly generation: number;
+  readonly config: Config;
+  readonly routes: readonly CompiledRoute[];
+  readonly table: RouteTable<CompiledRoute>;
+  readonly authenticators: readonly Authenticator[];
+  close(): void;
+}
+
+/** Hooks that later rooms plug in (policy compiler, authenticator factories). */
+export interface EngineParts {
+  compilePolicy?: (
+    route: Config['routes'][number],
+    index: number,
+    config: Config,
+  ) => { policy?: RoutePolicy; problems: ConfigProblem[] };
+  buildAuthenticators?: (config: Config, previous?: Engine) => { authenticators: Authenticator[]; problems: ConfigProblem[] };
+}
+
+const DEFAULT_TIMEOUTS = { connectMs: 5_000, headersMs: 30_000, idleMs: 60_000, totalMs: 0 } as const;
+
+export type BuildResult = { ok: true; engine: Engine; warnings: ConfigProblem[] } | { ok: false; problems: ConfigProblem[] };
+
+/** Compile a validated config into an engine, or report every problem with its pointer. */
+export function buildEngine(config: Config, generation: number, parts: EngineParts = {}, previous?: Engine): BuildResult {
+  const problems: ConfigProblem[] = [];
+  const routes: CompiledRoute[] = config.routes.map((route, index) => {
+    let policy: RoutePolicy | undefined;
+    if (route.policy !== undefined && parts.compilePolicy) {
+      const compiled = parts.compilePolicy(route, index, config);
+      problems.push(...compiled.problems);
+      policy = compiled.policy;
+    }
+    const upstream = typeof route.upstream === 'string' ? { url: route.upstream } : route.upstream;
+    const timeouts = {
+      ...DEFAULT_TIMEOUTS,
+      ...stripUndefined(config.proxy.timeouts),
+      ...stripUndefined(upstream?.timeouts ?? {}),
+      ...stripUndefined(route.timeouts ?? {}),
+    };
+    return Object.freeze({
+      id: routeId(route, index),
+      index,
+      public: route.public,
+      mode: route.mode,
+      ...(policy ? { policy } : {}),
+      ...(upstream ? { upstream } : {}),
+      maxBodyBytes: route.maxBodyBytes ?? config.proxy.maxBodyBytes,
+      timeouts,
+      forwardAuthorization: route.forwardAuthorization,
+      ...(route.listeners ? { listeners: new Set(route.listeners) } : {}),
+      config: route,
+    });
+  });
+
+  let authenticators: Authenticator[] = [];
+  if (parts.buildAuthenticators) {
+    const built = parts.buildAuthenticators(config, previous);
+    problems.push(...built.problems);
+    authenticators = built.authenticators;
+  }
+
+  if (problems.some((p) => p.severity === 'error')) {
+    for (const a of authenticators) a.close?.();
+    return { ok: false, problems };
+  }
+
+  const table = buildRouteTable(
+    routes.map((r) => ({ host: r.config.match.host, path: r.config.match.path, pathMatch: r.config.match.pathMatch, value: r })),
+  );
+  const engine: Engine = {
+    generation,
+    config,
+    routes,
+    table,
+    authenticators,
+    close() {
+      for (const a of authenticators) a.close?.();
+    },
+  };
+  return { ok: true, engine, warnings: problems };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}

@@ -1,0 +1,4 @@
+export { decide, letsThrough, type Verdict } from './decide.ts';
+export { type BuildResult, buildEngine, type Engine, type EngineParts } from './engine.ts';
+export type { CompiledRoute, RoutePolicy } from './route.ts';
+export { isAuthenticationFailure, statusFor } from './status.ts';

@@ -1,0 +1,1 @@
+export { startSampleUpstream } from './sample-upstream.ts';

@@ -1,0 +1,96 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { decisionLabel } from '../audit/index.ts';
+import {
+  type ConfigReloadEvent,
+  channels,
+  type InternalErrorEvent,
+  type RequestFinishedEvent,
+  type UpstreamErrorEvent,
+} from '../observe/index.ts';
+
+/**
+ * Prometheus metrics (see docs/metrics.md), fed by diagnostics channels. Labels carry route
+ * ids, decisions and reason codes — never a user id or any other unbounded value.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly #requests: Counter<'route' | 'decision' | 'reason' | 'via'>;
+  readonly #duration: Histogram<'via'>;
+  readonly #reloads: Counter<'result' | 'trigger'>;
+  readonly #generation: Gauge;
+  readonly #upstreamErrors: Counter<'route' | 'code'>;
+  readonly #internalErrors: Counter<'where'>;
+  readonly #unsubscribe: (() => void)[] = [];
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'gatehouse_process_' });
+    this.#requests = new Counter({
+      name: 'gatehouse_requests_total',
+      help: 'Requests decided, by route, decision (allow, deny, challenge, would-deny) and reason code',
+      labelNames: ['route', 'decision', 'reason', 'via'],
+      registers: [this.registry],
+    });
+    this.#duration = new Histogram({
+      name: 'gatehouse_request_duration_seconds',
+      help: 'Time from request start to the end of the response (or the decision, in forward-auth)',
+      labelNames: ['via'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+      registers: [this.registry],
+    });
+    this.#reloads = new Counter({
+      name: 'gatehouse_config_reloads_total',
+      help: 'Config loads by result (ok, rejected) and trigger (start, file, signal)',
+      labelNames: ['result', 'trigger'],
+      registers: [this.registry],
+    });
+    this.#generation = new Gauge({
+      name: 'gatehouse_config_generation',
+      help: 'Generation number of the config snapshot serving requests',
+      registers: [this.registry],
+    });
+    this.#upstreamErrors = new Counter({
+      name: 'gatehouse_upstream_errors_total',
+      help: 'Upstream failures by route and error code',
+      labelNames: ['route', 'code'],
+      registers: [this.registry],
+    });
+    this.#internalErrors = new Counter({
+      name: 'gatehouse_internal_errors_total',
+      help: 'Unexpected exceptions turned into a deny (fail closed), by place',
+      labelNames: ['where'],
+      registers: [this.registry],
+    });
+    this.#on(channels.requestFinished, (m) => {
+      const e = m as RequestFinishedEvent;
+      this.#requests.inc({
+        route: e.decision.routeId ?? '',
+        decision: decisionLabel(e.decision),
+        reason: e.decision.reasons[0] ?? '',
+        via: e.via,
+      });
+      this.#duration.observe({ via: e.via }, e.durationMs / 1000);
+    });
+    this.#on(channels.configReload, (m) => {
+      const e = m as ConfigReloadEvent;
+      this.#reloads.inc({ result: e.ok ? 'ok' : 'rejected', trigger: e.trigger });
+      if (e.ok) this.#generation.set(e.generation);
+    });
+    this.#on(channels.upstreamError, (m) => {
+      const e = m as UpstreamErrorEvent;
+      this.#upstreamErrors.inc({ route: e.routeId, code: e.errorCode });
+    });
+    this.#on(channels.internalError, (m) => {
+      this.#internalErrors.inc({ where: (m as InternalErrorEvent).where });
+    });
+  }
+
+  #on(channel: { subscribe(fn: (m: unknown) => void): void; unsubscribe(fn: (m: unknown) => void): unknown }, fn: (m: unknown) => void) {
+    channel.subscribe(fn);
+    this.#unsubscribe.push(() => channel.unsubscribe(fn));
+  }
+
+  close(): void {
+    for (const u of this.#unsubscribe) u();
+    this.registry.clear();
+  }
+}

@@ -1,0 +1,77 @@
+import diagnosticsChannel from 'node:diagnostics_channel';
+import type { Decision, RequestInfo } from '../model/index.ts';
+
+/**
+ * Every diagnostics channel Gatehouse publishes, declared in one place (as undici does in
+ * lib/core/diagnostics.js). Domain code publishes; audit and metrics subscribe. Publishing
+ * to a channel nobody subscribed to costs a property check, so the hot path stays cheap.
+ */
+
+/** One per finished request: the decision record. */
+export interface RequestFinishedEvent {
+  readonly request: RequestInfo;
+  readonly decision: Decision;
+  /** The HTTP status sent to the client (or answered to the ingress in forward-auth). */
+  readonly status: number;
+  readonly durationMs: number;
+  /** `proxy`, `forward-auth`, `ext-authz`… */
+  readonly via: string;
+  /** Bytes received from / sent to the client, when known. */
+  readonly upstreamStatus?: number;
+  /** Catalogued error code when the request failed for a reason other than policy. */
+  readonly errorCode?: string;
+}
+
+export interface ConfigReloadEvent {
+  readonly ok: boolean;
+  readonly file?: string;
+  readonly generation: number;
+  readonly problems?: readonly string[];
+  readonly trigger: 'start' | 'file' | 'signal' | 'api';
+}
+
+export interface UpstreamErrorEvent {
+  readonly routeId: string;
+  readonly requestId: string;
+  readonly errorCode: string;
+  readonly cause: string;
+}
+
+export interface InternalErrorEvent {
+  readonly where: string;
+  readonly requestId?: string;
+  readonly error: unknown;
+}
+
+export interface TlsReloadEvent {
+  readonly listener: string;
+  readonly ok: boolean;
+  readonly error?: string;
+}
+
+export const channels = {
+  requestFinished: diagnosticsChannel.channel('gatehouse:request:finished'),
+  configReload: diagnosticsChannel.channel('gatehouse:config:reload'),
+  upstreamError: diagnosticsChannel.channel('gatehouse:upstream:error'),
+  internalError: diagnosticsChannel.channel('gatehouse:internal:error'),
+  tlsReload: diagnosticsChannel.channel('gatehouse:tls:reload'),
+} as const;
+
+/** Publish helpers keep the event shapes typed at every call site. */
+export const publish = {
+  requestFinished(event: RequestFinishedEvent): void {
+    if (channels.requestFinished.hasSubscribers) channels.requestFinished.publish(event);
+  },
+  configReload(event: ConfigReloadEvent): void {
+    if (channels.configReload.hasSubscribers) channels.configReload.publish(event);
+  },
+  upstreamError(event: UpstreamErrorEvent): void {
+    if (channels.upstreamError.hasSubscribers) channels.upstreamError.publish(event);
+  },
+  internalError(event: InternalErrorEvent): void {
+    if (channels.internalError.hasSubscribers) channels.internalError.publish(event);
+  },
+  tlsReload(event: TlsReloadEvent): void {
+    if (channels.tlsReload.hasSubscribers) channels.tlsReload.publish(event);
+  },
+};

@@ -1,0 +1,9 @@
+export {
+  type ConfigReloadEvent,
+  channels,
+  type InternalErrorEvent,
+  publish,
+  type RequestFinishedEvent,
+  type TlsReloadEvent,
+  type UpstreamErrorEvent,
+} from './channels.ts';

@@ -1,0 +1,159 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Transform, type TransformCallback } from 'node:stream';
+import type { Dispatcher, Pool } from 'undici';
+import type { ErrorCode } from '../errors/index.ts';
+import { GatehouseError } from '../errors/index.ts';
+import { downstreamHeaders } from './upstream-headers.ts';
+
+export interface ForwardOptions {
+  readonly path: string;
+  readonly method: string;
+  readonly headers: string[];
+  readonly requestId: string;
+  readonly maxBodyBytes: number;
+  readonly headersTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly totalTimeoutMs: number;
+}
+
+export interface ForwardResult {
+  /** Status sent to the client (upstream's, or the error mapping's). */
+  readonly status: number;
+  readonly upstreamStatus?: number;
+  readonly error?: GatehouseError;
+}
+
+/** Counts request body bytes and fails the stream past the limit. */
+class BodyLimit extends Transform {
+  #seen = 0;
+  readonly #limit: number;
+  exceeded = false;
+  constructor(limit: number) {
+    super();
+    this.#limit = limit;
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.#seen += chunk.length;
+    if (this.#seen > this.#limit) {
+      this.exceeded = true;
+      cb(new GatehouseError('ERR_REQUEST_BODY_TOO_LARGE'));
+      return;
+    }
+    cb(null, chunk);
+  }
+}
+
+/** Map an undici / socket error to a catalogued error (502 / 503 / 504). */
+export function upstreamErrorCode(err: unknown): ErrorCode {
+  const code = (err as { code?: string } | null)?.code ?? '';
+  switch (code) {
+    case 'UND_ERR_CONNECT_TIMEOUT':
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+    case 'ETIMEDOUT':
+      return 'ERR_UPSTREAM_TIMEOUT';
+    case 'ECONNREFUSED':
+    case 'ENOTFOUND':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'EAI_AGAIN':
+    case 'UND_ERR_CLOSED':
+    case 'UND_ERR_DESTROYED':
+      return 'ERR_UPSTREAM_UNAVAILABLE';
+    case 'ECONNRESET':
+    case 'EPIPE':
+    case 'UND_ERR_SOCKET':
+      return 'ERR_UPSTREAM_RESET';
+    case 'HPE_INVALID_CONSTANT':
+    case 'HPE_INVALID_HEADER_TOKEN':
+    case 'UND_ERR_INFO':
+    case 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH':
+      return 'ERR_UPSTREAM_PROTOCOL';
+    default:
+      if (code.startsWith('HPE_')) return 'ERR_UPSTREAM_PROTOCOL';
+      if (code.startsWith('ERR_TLS') || code.includes('CERT')) return 'ERR_UPSTREAM_CONNECT';
+      return 'ERR_UPSTREAM_CONNECT';
+  }
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const te = req.headers['transfer-encoding'];
+  if (te !== undefined) return true;
+  const cl = req.headers['content-length'];
+  return cl !== undefined && cl !== '0';
+}
+
+/**
+ * Forward one request through a keep-alive pool, streaming bodies both ways (never buffered
+ * whole). Resolves when the exchange is over; never rejects. Errors before the response
+ * started are returned for the caller to render; after, the client connection is cut.
+ */
+export function forward(pool: Pool, req: IncomingMessage, res: ServerResponse, o: ForwardOptions): Promise<ForwardResult> {
+  return new Promise((resolve) => {
+    const abort = new AbortController();
+    let timedOut = false;
+    let finished = false;
+    let upstreamStatus: number | undefined;
+    let limiter: BodyLimit | undefined;
+    let body: Dispatcher.DispatchOptions['body'] = null;
+    if (hasBody(req)) {
+      const cl = req.headers['content-length'];
+      if (cl !== undefined && req.headers['transfer-encoding'] === undefined && Number(cl) <= o.maxBodyBytes) {
+        body = req;
+      } else {
+        limiter = new BodyLimit(o.maxBodyBytes);
+        req.on('error', (e) => limiter?.destroy(e));
+        body = req.pipe(limiter);
+      }
+    }
+    const totalTimer =
+      o.totalTimeoutMs > 0
+        ? setTimeout(() => {
+            timedOut = true;
+            abort.abort();
+          }, o.totalTimeoutMs)
+        : undefined;
+    const onClientClose = () => {
+      if (!finished) abort.abort();
+    };
+    res.once('close', onClientClose);
+
+    const done = (result: ForwardResult) => {
+      finished = true;
+      if (totalTimer) clearTimeout(totalTimer);
+      res.off('close', onClientClose);
+      resolve(result);
+    };
+
+    pool.stream(
+      {
+        path: o.path,
+        method: o.method as Dispatcher.HttpMethod,
+        headers: o.headers,
+        body,
+        signal: abort.signal,
+        headersTimeout: o.headersTimeoutMs,
+        bodyTimeout: o.idleTimeoutMs,
+        blocking: false,
+      },
+      ({ statusCode, headers }) => {
+        upstreamStatus = statusCode;
+        res.writeHead(statusCode, downstreamHeaders(headers as Record<string, string | string[]>, o.requestId));
+        return res;
+      },
+      (err) => {
+        if (!err) {
+          done({ status: upstreamStatus ?? 502, ...(upstreamStatus !== undefined ? { upstreamStatus } : {}) });
+          return;
+        }
+        let code: ErrorCode;
+        if (limiter?.exceeded) code = 'ERR_REQUEST_BODY_TOO_LARGE';
+        else if (timedOut) code = 'ERR_UPSTREAM_TIMEOUT';
+        else code = upstreamErrorCode(err);
+        const error = new GatehouseError(code, undefined, { cause: err });
+        if (res.headersSent) res.destroy();
+        done({ status: error.status, error, ...(upstreamStatus !== undefined ? { upstreamStatus } : {}) });
+      },
+    );
+  });
+}

@@ -1,0 +1,238 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { decide, type Engine, letsThrough, statusFor, type Verdict } from '../decision/index.ts';
+import { ERRORS, type ErrorCode, GatehouseError } from '../errors/index.ts';
+import type { Decision, RequestInfo } from '../model/index.ts';
+import { REASONS } from '../model/index.ts';
+import { publish } from '../observe/index.ts';
+import { decisionMessage, renderDeny, flavourFor, sendDeny } from './deny-response.ts';
+import { forward } from './forward.ts';
+import { buildRequestInfo, type ListenerContext } from './request-info.ts';
+import { runtimeFor } from './runtime.ts';
+import { upstreamHeaders } from './upstream-headers.ts';
+import type { UpstreamPools } from './upstream-pools.ts';
+import { forwardUpgrade } from './websocket.ts';
+
+export interface ProxyContext {
+  /** The current engine snapshot; read once per request. */
+  current(): Engine;
+  readonly pools: UpstreamPools;
+  /** Clock in seconds (injected for tests). */
+  nowSeconds(): number;
+  /**
+   * Reserved endpoints (`/.gatehouse/…`, `/.well-known/gatehouse/…`) answered by Gatehouse
+   * itself on every host. Returns true when it handled the request.
+   */
+  reserved?(info: RequestInfo, req: IncomingMessage, res: ServerResponse, engine: Engine): boolean;
+}
+
+const INVALID_REQUEST: Decision = Object.freeze({
+  outcome: 'deny',
+  mode: 'enforce',
+  reasons: Object.freeze(['request-invalid']),
+}) as Decision;
+
+function finish(
+  info: RequestInfo,
+  decision: Decision,
+  status: number,
+  start: number,
+  extra?: { upstreamStatus?: number; errorCode?: string },
+): void {
+  publish.requestFinished({
+    request: info,
+    decision,
+    status,
+    durationMs: performance.now() - start,
+    via: 'proxy',
+    ...extra,
+  });
+}
+
+/** Build the request handler for one listener: normalise -> decide -> forward. */
+export function createRequestHandler(ctx: ProxyContext, listener: ListenerContext) {
+  return function handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    const start = performance.now();
+    const engine = ctx.current();
+    const rt = runtimeFor(engine);
+    const built = buildRequestInfo(req, listener, rt);
+    if (!built.ok) {
+      const error = new GatehouseError(built.code, built.detail);
+      res.setHeader('connection', 'close');
+      sendDeny(res, { status: error.status, code: error.code, message: error.publicMessage, requestId: built.id }, req.headers.accept);
+      finish(built.partial, { ...INVALID_REQUEST, detail: built.detail }, error.status, start, { errorCode: error.code });
+      return;
+    }
+    const info = built.info;
+    if (ctx.reserved?.(info, req, res, engine)) return;
+    let verdict: Verdict | Promise<Verdict>;
+    try {
+      verdict = decide(engine, info, ctx.nowSeconds());
+    } catch {
+      verdict = { decision: { outcome: 'deny', mode: 'enforce', reasons: ['internal-error'] } };
+    }
+    if (verdict instanceof Promise) {
+      verdict.then(
+        (v) => proceed(ctx, engine, req, res, info, v, start),
+        () => proceed(ctx, engine, req, res, info, { decision: { outcome: 'deny', mode: 'enforce', reasons: ['internal-error'] } }, start),
+      );
+    } else {
+      proceed(ctx, engine, req, res, info, verdict, start);
+    }
+  };
+}
+
+function deny(res: ServerResponse, req: IncomingMessage, info: RequestInfo, decision: Decision, start: number): void {
+  const status = statusFor(decision);
+  const reason = decision.reasons[0] ?? 'internal-error';
+  const headers: Record<string, string> = {};
+  if (status === 401) headers['www-authenticate'] = wwwAuthenticate(decision);
+  sendDeny(res, { status, code: reason, message: decisionMessage(decision), requestId: info.id }, req.headers.accept, headers);
+  finish(info, decision, status, start);
+}
+
+/** RFC 6750 challenge; `invalid_token` when a token was presented and refused. */
+export function wwwAuthenticate(decision: Decision): string {
+  const reason = decision.reasons[0] ?? '';
+  if (reason.startsWith('token-') || reason === 'jwks-unavailable') {
+    return `Bearer realm="gatehouse", error="invalid_token", error_description="${reason}"`;
+  }
+  return 'Bearer realm="gatehouse"';
+}
+
+function failure(res: ServerResponse, req: IncomingMessage, info: RequestInfo, error: GatehouseError): void {
+  sendDeny(res, { status: error.status, code: error.code, message: error.publicMessage, requestId: info.id }, req.headers.accept);
+}
+
+function proceed(
+  ctx: ProxyContext,
+  engine: Engine,
+  req: IncomingMessage,
+  res: ServerResponse,
+  info: RequestInfo,
+  verdict: Verdict,
+  start: number,
+): void {
+  const { decision, route } = verdict;
+  if (!letsThrough(decision) || !route?.upstream) {
+    deny(res, req, info, route?.upstream || !route ? decision : { ...decision, outcome: 'deny', reasons: ['internal-error'] }, start);
+    return;
+  }
+  const cl = req.headers['content-length'];
+  if (cl !== undefined && Number(cl) > route.maxBodyBytes) {
+    const error = new GatehouseError('ERR_REQUEST_BODY_TOO_LARGE');
+    res.setHeader('connection', 'close');
+    failure(res, req, info, error);
+    finish(info, decision, error.status, start, { errorCode: error.code });
+    return;
+  }
+  const rt = runtimeFor(engine);
+  const peerTrusted = rt.trustedProxies.has(info.peerAddress);
+  const headers = upstreamHeaders(req, info, route, { peerTrusted, identityHeaders: rt.identityHeaders });
+  const path = info.query ? `${info.path}?${info.query}` : info.path;
+  let pool: ReturnType<UpstreamPools['forRoute']>;
+  try {
+    pool = ctx.pools.forRoute(route);
+  } catch (err) {
+    publish.internalError({ where: 'proxy.pool', requestId: info.id, error: err });
+    const error = new GatehouseError('ERR_INTERNAL');
+    failure(res, req, info, error);
+    finish(info, decision, error.status, start, { errorCode: error.code });
+    return;
+  }
+  forward(pool, req, res, {
+    path,
+    method: info.method,
+    headers,
+    requestId: info.id,
+    maxBodyBytes: route.maxBodyBytes,
+    headersTimeoutMs: route.timeouts.headersMs,
+    idleTimeoutMs: route.timeouts.idleMs,
+    totalTimeoutMs: route.timeouts.totalMs,
+  }).then((result) => {
+    if (result.error) {
+      const clientGone = res.destroyed && !res.writableFinished && !result.upstreamStatus;
+      if (clientGone) {
+        finish(info, decision, 499, start, { errorCode: 'client-closed' });
+        return;
+      }
+      if (result.error.code !== 'ERR_REQUEST_BODY_TOO_LARGE') {
+        publish.upstreamError({
+          routeId: route.id,
+          requestId: info.id,
+          errorCode: result.error.code,
+          cause: String((result.error.cause as { code?: string } | undefined)?.code ?? 'unknown'),
+        });
+      }
+      if (!res.headersSent) {
+        if (result.error.code === 'ERR_REQUEST_BODY_TOO_LARGE') res.setHeader('connection', 'close');
+        failure(res, req, info, result.error);
+      }
+      finish(info, decision, result.error.status, start, {
+        errorCode: result.error.code,
+        ...(result.upstreamStatus !== undefined ? { upstreamStatus: result.upstreamStatus } : {}),
+      });
+      return;
+    }
+    finish(info, decision, result.status, start, { ...(result.upstreamStatus !== undefined ? { upstreamStatus: result.upstreamStatus } : {}) });
+  });
+}
+
+/** Build the `upgrade` handler (WebSocket) for one listener: the same decision, then a tunnel. */
+export function createUpgradeHandler(ctx: ProxyContext, listener: ListenerContext) {
+  return function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const start = performance.now();
+    socket.on('error', () => socket.destroy());
+    const engine = ctx.current();
+    const rt = runtimeFor(engine);
+    const built = buildRequestInfo(req, listener, rt);
+    if (!built.ok) {
+      const status = ERRORS[built.code].status;
+      rawDeny(socket, status, built.code, built.id, req.headers.accept);
+      finish(built.partial, { ...INVALID_REQUEST, detail: built.detail }, status, start, { errorCode: built.code });
+      return;
+    }
+    const info = built.info;
+    const onVerdict = (verdict: Verdict) => {
+      const { decision, route } = verdict;
+      if (!letsThrough(decision) || !route?.upstream) {
+        const status = statusFor(decision);
+        rawDeny(socket, status, decision.reasons[0] ?? 'internal-error', info.id, req.headers.accept);
+        finish(info, decision, status, start);
+        return;
+      }
+      const peerTrusted = rt.trustedProxies.has(info.peerAddress);
+      const headers = upstreamHeaders(req, info, route, { peerTrusted, identityHeaders: rt.identityHeaders });
+      const protocol = typeof req.headers.upgrade === 'string' ? req.headers.upgrade : 'websocket';
+      forwardUpgrade(ctx.pools.forRoute(route), req, socket, head, {
+        path: info.query ? `${info.path}?${info.query}` : info.path,
+        headers,
+        requestId: info.id,
+        protocol,
+        headersTimeoutMs: route.timeouts.headersMs,
+      }).then((r) => {
+        if (r.error) rawDeny(socket, r.error.status, r.error.code, info.id, req.headers.accept);
+        finish(info, decision, r.status, start, r.error ? { errorCode: r.error.code } : {});
+      });
+    };
+    let verdict: Verdict | Promise<Verdict>;
+    try {
+      verdict = decide(engine, info, ctx.nowSeconds());
+    } catch {
+      verdict = { decision: { outcome: 'deny', mode: 'enforce', reasons: ['internal-error'] } };
+    }
+    if (verdict instanceof Promise) verdict.then(onVerdict);
+    else onVerdict(verdict);
+  };
+}
+
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 413: 'Payload Too Large', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
+
+function rawDeny(socket: Duplex, status: number, code: string, requestId: string, accept: string | undefined): void {
+  if (socket.destroyed) return;
+  const message = code in REASONS ? REASONS[code as keyof typeof REASONS] : code in ERRORS ? ERRORS[code as ErrorCode].message : 'denied';
+  const { contentType, payload } = renderDeny({ status, code, message, requestId }, flavourFor(accept));
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\ncontent-type: ${contentType}\r\ncontent-length: ${Buffer.byteLength(payload)}\r\ncache-control: no-store\r\nx-request-id: ${requestId}\r\nconnection: close\r\n\r\n${payload}`,
+  );
+}

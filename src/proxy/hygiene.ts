@@ -1,0 +1,44 @@
+/**
+ * Identity header hygiene: an incoming header that could carry identity is never forwarded,
+ * whatever its case. Only Gatehouse itself sets identity headers upstream, after policy.
+ * The list covers Gatehouse's own headers and those of common peers (oauth2-proxy,
+ * Authelia, Pomerium, Cloudflare Access, Google IAP, Azure EasyAuth, AWS ALB), so an upstream
+ * that trusted one of them cannot be fooled by a client through Gatehouse.
+ */
+const EXACT = new Set([
+  'x-gatehouse-assertion',
+  'x-forwarded-user',
+  'x-forwarded-email',
+  'x-forwarded-groups',
+  'x-forwarded-preferred-username',
+  'x-forwarded-access-token',
+  'x-forwarded-uid',
+  'remote-user',
+  'remote-groups',
+  'remote-email',
+  'remote-name',
+  'x-remote-user',
+  'x-remote-group',
+  'x-remote-groups',
+  'x-remote-email',
+  'x-webauth-user',
+  'x-ms-token-aad-id-token',
+  'x-ms-token-aad-access-token',
+]);
+
+const PREFIXES = ['x-gatehouse-', 'x-auth-request-', 'x-pomerium-', 'cf-access-', 'x-ms-client-principal', 'x-amzn-oidc-'];
+
+/**
+ * Whether an incoming header (lower-case name) must be stripped before forwarding.
+ * `extra` holds configured names (claim headers, a renamed assertion header).
+ */
+export function isIdentityHeader(name: string, extra?: ReadonlySet<string>): boolean {
+  if (EXACT.has(name)) return true;
+  if (extra?.has(name)) return true;
+  for (const p of PREFIXES) if (name.startsWith(p)) return true;
+  // Google IAP and friends: x-goog-iap-jwt-assertion, x-goog-authenticated-user-*
+  if (name.startsWith('x-goog-') && (name.endsWith('-assertion') || name.startsWith('x-goog-authenticated-user'))) {
+    return true;
+  }
+  return false;
+}

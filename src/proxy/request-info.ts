@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import type { ErrorCode } from '../errors/index.ts';
+import type { RequestInfo } from '../model/index.ts';
+import { normaliseTarget, parseHost } from '../routing/index.ts';
+import type { TrustedProxies } from './trusted-proxies.ts';
+
+export interface ListenerContext {
+  readonly name: string;
+  readonly scheme: 'http' | 'https';
+  readonly port: number;
+  /** Whether this listener asks for client certificates. */
+  readonly clientCertificates: 'none' | 'optional' | 'required';
+}
+
+export interface RequestInfoOptions {
+  readonly mergeSlashes: boolean;
+  readonly allowSemicolons?: boolean;
+  readonly trustedProxies: TrustedProxies;
+}
+
+export type RequestInfoResult =
+  | { ok: true; info: RequestInfo }
+  | { ok: false; id: string; code: ErrorCode; detail: string; partial: RequestInfo };
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The request id: a trusted proxy's `X-Request-Id` when well-formed, else a new UUID. */
+export function requestIdFor(req: IncomingMessage, peerTrusted: boolean): string {
+  if (peerTrusted) {
+    const given = req.headers['x-request-id'];
+    if (typeof given === 'string' && REQUEST_ID.test(given)) return given;
+  }
+  return randomUUID();
+}
+
+/**
+ * Build the canonical RequestInfo every later stage uses. Fails (-> 400) on anything
+ * ambiguous: repeated or invalid Host, an absolute-form target naming another host, and
+ * the path tricks rejected by normaliseTarget.
+ */
+export function buildRequestInfo(
+  req: IncomingMessage,
+  listener: ListenerContext,
+  options: RequestInfoOptions,
+): RequestInfoResult {
+  const peer = req.socket.remoteAddress ?? '';
+  const peerTrusted = options.trustedProxies.has(peer);
+  const id = requestIdFor(req, peerTrusted);
+  const clientAddress = options.trustedProxies.clientAddress(peer, req.headers['x-forwarded-for']);
+  const method = req.method ?? 'GET';
+  const tls = listener.scheme === 'https' ? (req.socket as TLSSocket) : undefined;
+  const cert = tls && listener.clientCertificates !== 'none' ? tls.getPeerCertificate(true) : undefined;
+  const hasCert = cert !== undefined && cert !== null && Object.keys(cert).length > 0;
+
+  const base = {
+    id,
+    method,
+    scheme: listener.scheme,
+    headers: req.headers,
+    peerAddress: peer,
+    clientAddress,
+    listener: listener.name,
+    ...(hasCert ? { clientCertificate: cert, clientCertificateAuthorized: tls!.authorized } : {}),
+  };
+  const fail = (code: ErrorCode, detail: string, host = '', port = listener.port): RequestInfoResult => ({
+    ok: false,
+    id,
+    code,
+    detail,
+    partial: { ...base, host, port, path: '', query: '' },
+  });
+
+  const host = parseHost(req.rawHeaders);
+  if (!host.ok) return fail('ERR_REQUEST_HOST_INVALID', host.detail);
+  const port = host.port ?? listener.port;
+  const target = normaliseTarget(req.url ?? '', host.host, {
+    mergeSlashes: options.mergeSlashes,
+    ...(options.allowSemicolons ? { allowSemicolons: true } : {}),
+  });
+  if (!target.ok) return fail(target.code, target.detail, host.host, port);
+  return { ok: true, info: { ...base, host: host.host, port, path: target.path, query: target.query } };
+}

@@ -1,0 +1,24 @@
+import type { Engine } from '../decision/index.ts';
+import { TrustedProxies } from './trusted-proxies.ts';
+
+/** Per-engine values the data plane derives once from config (not per request). */
+export interface ProxyRuntime {
+  readonly trustedProxies: TrustedProxies;
+  readonly mergeSlashes: boolean;
+  readonly identityHeaders: ReadonlySet<string>;
+}
+
+const cache = new WeakMap<Engine, ProxyRuntime>();
+
+export function runtimeFor(engine: Engine): ProxyRuntime {
+  let rt = cache.get(engine);
+  if (!rt) {
+    rt = {
+      trustedProxies: new TrustedProxies(engine.config.proxy.trustedProxies),
+      mergeSlashes: engine.config.proxy.mergeSlashes,
+      identityHeaders: new Set<string>(),
+    };
+    cache.set(engine, rt);
+  }
+  return rt;
+}

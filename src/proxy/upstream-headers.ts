@@ -1,0 +1,70 @@
+import type { IncomingMessage } from 'node:http';
+import type { CompiledRoute } from '../decision/index.ts';
+import type { RequestInfo } from '../model/index.ts';
+import { connectionTokens, HOP_BY_HOP } from './hop-by-hop.ts';
+import { isIdentityHeader } from './hygiene.ts';
+
+/** Headers Gatehouse sets itself for the upstream; incoming copies are dropped. */
+const REBUILT = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'forwarded', 'x-request-id', 'x-real-ip']);
+
+export interface UpstreamHeaderOptions {
+  /** Whether the TCP peer is a trusted proxy (its forwarding headers are extended, not replaced). */
+  readonly peerTrusted: boolean;
+  /** Configured identity header names to strip in addition to the built-in list. */
+  readonly identityHeaders?: ReadonlySet<string>;
+  /** Extra headers set by Gatehouse after policy (assertion, claim headers). */
+  readonly add?: readonly string[];
+}
+
+/**
+ * Build the upstream request headers as a flat [name, value, ...] list (what undici takes,
+ * keeping repeated headers). Removes hop-by-hop headers (and those named in Connection),
+ * identity headers a client may have forged, and Authorization unless the route forwards it.
+ */
+export function upstreamHeaders(
+  req: IncomingMessage,
+  info: RequestInfo,
+  route: CompiledRoute,
+  options: UpstreamHeaderOptions,
+): string[] {
+  const raw = req.rawHeaders;
+  const named = connectionTokens(req.headers.connection);
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || REBUILT.has(lower)) continue;
+    if (named?.has(lower)) continue;
+    if (isIdentityHeader(lower, options.identityHeaders)) continue;
+    if (lower === 'authorization' && !route.forwardAuthorization) continue;
+    out.push(name, raw[i + 1]!);
+  }
+  const h = req.headers;
+  const peer = info.peerAddress.startsWith('::ffff:') ? info.peerAddress.slice(7) : info.peerAddress;
+  const incomingXff = options.peerTrusted ? h['x-forwarded-for'] : undefined;
+  out.push('x-forwarded-for', incomingXff ? `${incomingXff}, ${peer}` : peer);
+  const proto = options.peerTrusted && typeof h['x-forwarded-proto'] === 'string' ? h['x-forwarded-proto'] : info.scheme;
+  out.push('x-forwarded-proto', proto);
+  const fwdHost = options.peerTrusted && typeof h['x-forwarded-host'] === 'string' ? h['x-forwarded-host'] : h.host;
+  if (fwdHost) out.push('x-forwarded-host', fwdHost);
+  out.push('x-request-id', info.id);
+  if (options.add) out.push(...options.add);
+  return out;
+}
+
+/** Response headers from the upstream, without hop-by-hop ones. */
+export function downstreamHeaders(
+  headers: Record<string, string | string[] | undefined>,
+  requestId: string,
+): Record<string, string | string[]> {
+  const named = connectionTokens(headers.connection);
+  const out: Record<string, string | string[]> = {};
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    if (HOP_BY_HOP.has(name) || named?.has(name)) continue;
+    out[name] = value;
+  }
+  out['x-request-id'] = requestId;
+  return out;
+}

@@ -1,0 +1,64 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Pool } from 'undici';
+import { GatehouseError } from '../errors/index.ts';
+import { upstreamErrorCode } from './forward.ts';
+
+/**
+ * Pass a WebSocket (or other HTTP/1.1 Upgrade) through to the upstream after the decision
+ * allowed it: the upstream's 101 answer is relayed, then bytes flow both ways untouched.
+ * Resolves with the status the client saw (101, or the error's).
+ */
+export async function forwardUpgrade(
+  pool: Pool,
+  req: IncomingMessage,
+  client: Duplex,
+  head: Buffer,
+  o: { path: string; headers: string[]; requestId: string; protocol: string; headersTimeoutMs: number },
+): Promise<{ status: number; error?: GatehouseError }> {
+  const abort = new AbortController();
+  const onEarlyClose = () => abort.abort();
+  client.once('close', onEarlyClose);
+  let upgraded: { headers: Record<string, string | string[] | undefined>; socket: Duplex };
+  try {
+    upgraded = (await pool.upgrade({
+      path: o.path,
+      method: (req.method ?? 'GET') as 'GET',
+      headers: o.headers,
+      protocol: o.protocol,
+      signal: abort.signal,
+    })) as unknown as typeof upgraded;
+  } catch (err) {
+    client.off('close', onEarlyClose);
+    const error = new GatehouseError(upstreamErrorCode(err), undefined, { cause: err });
+    return { status: error.status, error };
+  }
+  client.off('close', onEarlyClose);
+  const upstream = upgraded.socket;
+  if (client.destroyed) {
+    upstream.destroy();
+    return { status: 499 };
+  }
+  let head101 = 'HTTP/1.1 101 Switching Protocols\r\n';
+  for (const [name, value] of Object.entries(upgraded.headers)) {
+    if (value === undefined || name === 'x-request-id') continue;
+    for (const v of Array.isArray(value) ? value : [value]) {
+      if (/[\r\n]/.test(v)) continue;
+      head101 += `${name}: ${v}\r\n`;
+    }
+  }
+  head101 += `x-request-id: ${o.requestId}\r\n\r\n`;
+  client.write(head101);
+  if (head.length > 0) upstream.write(head);
+  upstream.pipe(client);
+  client.pipe(upstream);
+  const teardown = () => {
+    upstream.destroy();
+    client.destroy();
+  };
+  upstream.on('error', teardown);
+  client.on('error', teardown);
+  upstream.on('close', teardown);
+  client.on('close', teardown);
+  return { status: 101 };
+}

@@ -1,0 +1,27 @@
+/**
+ * RFC 3986 §5.2.4 dot-segment removal for an absolute path (starts with `/`), written as a
+ * segment stack: `..` removes the previous segment (an empty one too, as the RFC's output
+ * buffer does) and never climbs above the root. A `.` or `..` in last place leaves a
+ * trailing slash, as in the RFC (`/a/b/..` -> `/a/`).
+ */
+export function removeDotSegments(path: string): string {
+  const input = path.split('/');
+  const out: string[] = [];
+  // input[0] is the empty string before the leading slash.
+  for (let i = 1; i < input.length; i++) {
+    const seg = input[i]!;
+    const last = i === input.length - 1;
+    if (seg === '.' || seg === '..') {
+      if (seg === '..') out.pop();
+      if (last) out.push('');
+    } else {
+      out.push(seg);
+    }
+  }
+  return '/' + out.join('/');
+}
+
+/** Collapse each run of slashes into one (`//a///b` -> `/a/b`). */
+export function mergeSlashes(path: string): string {
+  return path.replace(/\/{2,}/g, '/');
+}

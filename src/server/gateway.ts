@@ -1,0 +1,267 @@
+import type { Logger } from 'pino';
+import { AuditLog } from '../audit/index.ts';
+import { type Config, type ConfigProblem, formatProblem, loadConfigFile, loadConfigText } from '../config/index.ts';
+import { buildEngine, type Engine, type EngineParts } from '../decision/index.ts';
+import { Metrics } from '../metrics/index.ts';
+import { channels, publish } from '../observe/index.ts';
+import { UpstreamPools } from '../proxy/index.ts';
+import { type AdminRoute, startAdmin } from './admin.ts';
+import { watchFiles } from './file-watch.ts';
+import { type ClientCertificateOptions, type RunningListener, startListener } from './listeners.ts';
+import { describeError } from './log.ts';
+import { type ReservedHandler, reservedPaths } from './reserved.ts';
+
+export interface GatewayOptions {
+  /** Config file path (watched for changes), or `configText` for tests. */
+  readonly configFile?: string;
+  readonly configText?: string;
+  readonly logger: Logger;
+  readonly parts?: EngineParts;
+  /** Watch the config file and reload on change (default true with configFile). */
+  readonly watch?: boolean;
+  readonly nowSeconds?: () => number;
+  readonly clientCertificates?: ClientCertificateOptions;
+  readonly reserved?: ReadonlyMap<string, ReservedHandler>;
+  readonly adminRoutes?: ReadonlyMap<string, AdminRoute>;
+}
+
+type LoadOutcome = { ok: true; config: Config; warnings: ConfigProblem[] } | { ok: false; problems: ConfigProblem[] };
+
+export class ConfigRejectedError extends Error {
+  readonly problems: readonly ConfigProblem[];
+  constructor(problems: readonly ConfigProblem[], file?: string) {
+    super(`configuration rejected:\n${problems.map((p) => formatProblem(p, file)).join('\n')}`);
+    this.problems = problems;
+  }
+}
+
+/**
+ * Wiring: loads config, builds the engine, binds listeners and the admin port, swaps
+ * engines on reload, and drains on shutdown. Holds the only mutable reference to the
+ * current engine: a reload replaces it in one assignment.
+ */
+export class Gateway {
+  #engine!: Engine;
+  #generation = 0;
+  #listeners: RunningListener[] = [];
+  #admin?: Awaited<ReturnType<typeof startAdmin>>;
+  #audit?: AuditLog;
+  #metrics = new Metrics();
+  #pools = new UpstreamPools();
+  #stopWatch?: () => void;
+  #draining = false;
+  #inFlight = 0;
+  #idleWaiters: (() => void)[] = [];
+  #reloading: Promise<unknown> = Promise.resolve();
+  readonly #o: GatewayOptions;
+  readonly #log: Logger;
+  readonly #onReloadEvent = (m: unknown) => {
+    const e = m as { ok: boolean; generation: number; trigger: string; problems?: string[]; file?: string };
+    if (e.ok) this.#log.info({ event: 'config-loaded', generation: e.generation, trigger: e.trigger }, 'config loaded');
+    else this.#log.error({ event: 'config-rejected', trigger: e.trigger, problems: e.problems }, 'config rejected; the previous config keeps serving');
+  };
+  readonly #onInternal = (m: unknown) => {
+    const e = m as { where: string; requestId?: string; error: unknown };
+    this.#log.error({ event: 'internal-error', where: e.where, requestId: e.requestId, error: describeError(e.error) }, 'internal error (request denied)');
+  };
+  readonly #onUpstream = (m: unknown) => {
+    this.#log.warn({ event: 'upstream-error', ...(m as object) }, 'upstream error');
+  };
+  readonly #onTls = (m: unknown) => {
+    const e = m as { listener: string; ok: boolean; error?: string };
+    if (e.ok) this.#log.info({ event: 'tls-reloaded', listener: e.listener }, 'TLS certificate reloaded');
+    else this.#log.error({ event: 'tls-reload-failed', listener: e.listener, error: e.error }, 'TLS reload failed; old certificate kept');
+  };
+
+  private constructor(o: GatewayOptions) {
+    this.#o = o;
+    this.#log = o.logger;
+  }
+
+  /** Load config, bind everything; rejects with ConfigRejectedError on a bad config. */
+  static async start(o: GatewayOptions): Promise<Gateway> {
+    const g = new Gateway(o);
+    await g.#start();
+    return g;
+  }
+
+  get engine(): Engine {
+    return this.#engine;
+  }
+  get generation(): number {
+    return this.#generation;
+  }
+  get adminPort(): number {
+    return this.#admin?.port ?? 0;
+  }
+  get metrics(): Metrics {
+    return this.#metrics;
+  }
+  listenerPort(name: string): number {
+    const l = this.#listeners.find((x) => x.name === name);
+    if (!l) throw new Error(`no listener ${name}`);
+    return l.port();
+  }
+  get ready(): boolean {
+    return !this.#draining && this.#engine !== undefined && this.#listeners.length > 0 && this.#listeners.every((l) => l.server.listening);
+  }
+
+  async #load(): Promise<LoadOutcome> {
+    if (this.#o.configText !== undefined) return loadConfigText(this.#o.configText);
+    if (this.#o.configFile) return loadConfigFile(this.#o.configFile);
+    return { ok: false, problems: [{ severity: 'error', pointer: '', message: 'no config given' }] };
+  }
+
+  async #start(): Promise<void> {
+    channels.configReload.subscribe(this.#onReloadEvent);
+    channels.internalError.subscribe(this.#onInternal);
+    channels.upstreamError.subscribe(this.#onUpstream);
+    channels.tlsReload.subscribe(this.#onTls);
+    const loaded = await this.#load();
+    if (!loaded.ok) throw new ConfigRejectedError(loaded.problems, this.#o.configFile);
+    const built = buildEngine(loaded.config, 1, this.#o.parts);
+    if (!built.ok) throw new ConfigRejectedError(built.problems, this.#o.configFile);
+    for (const w of [...loaded.warnings, ...built.warnings]) this.#log.warn({ event: 'config-warning' }, formatProblem(w, this.#o.configFile));
+    this.#engine = built.engine;
+    this.#generation = 1;
+    this.#audit = new AuditLog({ output: loaded.config.audit.output });
+    const ctx = {
+      current: () => this.#engine,
+      pools: this.#pools,
+      nowSeconds: this.#o.nowSeconds ?? (() => Date.now() / 1000),
+      reserved: reservedPaths(this.#o.reserved ?? new Map()),
+    };
+    try {
+      for (const l of loaded.config.listeners) {
+        const running = await startListener(l, loaded.config, ctx, this.#o.clientCertificates);
+        running.server.prependListener('request', (_req, res) => this.#track(res));
+        this.#listeners.push(running);
+      }
+      this.#admin = await startAdmin({
+        address: loaded.config.admin.address,
+        port: loaded.config.admin.port,
+        metrics: this.#metrics,
+        ready: () => this.ready,
+        ...(this.#o.adminRoutes ? { routes: this.#o.adminRoutes } : {}),
+      });
+    } catch (err) {
+      await this.#closeAll();
+      throw err;
+    }
+    publish.configReload({ ok: true, generation: 1, trigger: 'start', ...(this.#o.configFile ? { file: this.#o.configFile } : {}) });
+    if (this.#o.configFile && this.#o.watch !== false) {
+      this.#stopWatch = watchFiles([this.#o.configFile], () => void this.reload('file'));
+    }
+    this.#log.info(
+      {
+        event: 'started',
+        listeners: this.#listeners.map((l) => ({ name: l.name, scheme: l.context.scheme, port: l.port() })),
+        admin: this.#admin.port,
+        routes: this.#engine.routes.length,
+      },
+      'gatehouse started',
+    );
+  }
+
+  #track(res: import('node:http').ServerResponse): void {
+    this.#inFlight++;
+    if (this.#draining) res.setHeader('connection', 'close');
+    res.once('close', () => {
+      this.#inFlight--;
+      if (this.#inFlight === 0) for (const w of this.#idleWaiters.splice(0)) w();
+    });
+  }
+
+  /**
+   * Load the config again and swap it in if valid. An invalid config is rejected, logged and
+   * counted; the old engine keeps serving. Reloads are serialised.
+   */
+  reload(trigger: 'file' | 'signal' | 'api' = 'signal'): Promise<{ ok: boolean; problems: readonly ConfigProblem[] }> {
+    const run = this.#reloading.then(() => this.#reloadNow(trigger));
+    this.#reloading = run.catch(() => {});
+    return run;
+  }
+
+  async #reloadNow(trigger: 'file' | 'signal' | 'api'): Promise<{ ok: boolean; problems: readonly ConfigProblem[] }> {
+    if (this.#draining) return { ok: false, problems: [] };
+    const file = this.#o.configFile;
+    const reject = (problems: readonly ConfigProblem[]) => {
+      publish.configReload({ ok: false, generation: this.#generation, trigger, problems: problems.map((p) => formatProblem(p, file)), ...(file ? { file } : {}) });
+      return { ok: false, problems };
+    };
+    let loaded: LoadOutcome;
+    try {
+      loaded = await this.#load();
+    } catch (err) {
+      return reject([{ severity: 'error', pointer: '', message: describeError(err).message }]);
+    }
+    if (!loaded.ok) return reject(loaded.problems);
+    const restartOnly = restartOnlyChanges(this.#engine.config, loaded.config);
+    const built = buildEngine(loaded.config, this.#generation + 1, this.#o.parts, this.#engine);
+    if (!built.ok) return reject(built.problems);
+    const old = this.#engine;
+    this.#generation += 1;
+    this.#engine = built.engine; // the swap: one assignment; in-flight requests keep `old`
+    this.#pools.retainOnly(built.engine.routes, loaded.config.proxy.shutdownGraceMs);
+    setTimeout(() => old.close(), 60_000).unref();
+    for (const w of [...loaded.warnings, ...built.warnings, ...restartOnly]) this.#log.warn({ event: 'config-warning' }, formatProblem(w, file));
+    publish.configReload({ ok: true, generation: this.#generation, trigger, ...(file ? { file } : {}) });
+    return { ok: true, problems: [...loaded.warnings, ...built.warnings, ...restartOnly] };
+  }
+
+  /**
+   * Graceful shutdown: stop accepting, report not-ready, let in-flight requests finish within
+   * `graceMs` (default proxy.shutdownGraceMs), then close what is left.
+   */
+  async shutdown(graceMs = this.#engine?.config.proxy.shutdownGraceMs ?? 25_000): Promise<void> {
+    if (this.#draining) return;
+    this.#draining = true;
+    this.#stopWatch?.();
+    for (const l of this.#listeners) {
+      l.close();
+      l.server.closeIdleConnections();
+    }
+    if (this.#inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, graceMs);
+        t.unref();
+        this.#idleWaiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    await this.#closeAll();
+  }
+
+  async #closeAll(): Promise<void> {
+    for (const l of this.#listeners) {
+      l.close();
+      l.server.closeAllConnections();
+    }
+    this.#admin?.close();
+    await this.#pools.close();
+    this.#engine?.close();
+    this.#audit?.close();
+    this.#metrics.close();
+    channels.configReload.unsubscribe(this.#onReloadEvent);
+    channels.internalError.unsubscribe(this.#onInternal);
+    channels.upstreamError.unsubscribe(this.#onUpstream);
+    channels.tlsReload.unsubscribe(this.#onTls);
+  }
+}
+
+/** Changes a reload cannot apply (listeners, admin port, audit output): warn that they need a restart. */
+function restartOnlyChanges(before: Config, after: Config): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  if (JSON.stringify(before.listeners) !== JSON.stringify(after.listeners)) {
+    out.push({ severity: 'warning', code: 'restart-required', pointer: '/listeners', message: 'listener changes take effect after a restart' });
+  }
+  if (JSON.stringify(before.admin) !== JSON.stringify(after.admin)) {
+    out.push({ severity: 'warning', code: 'restart-required', pointer: '/admin', message: 'admin listener changes take effect after a restart' });
+  }
+  if (JSON.stringify(before.audit) !== JSON.stringify(after.audit)) {
+    out.push({ severity: 'warning', code: 'restart-required', pointer: '/audit', message: 'audit output changes take effect after a restart' });
+  }
+  return out;
+}

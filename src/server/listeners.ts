@@ -1,0 +1,115 @@
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Config, ListenerConfig } from '../config/index.ts';
+import { GatehouseError } from '../errors/index.ts';
+import { publish } from '../observe/index.ts';
+import { createRequestHandler, createUpgradeHandler, type ListenerContext, type ProxyContext } from '../proxy/index.ts';
+import { watchFiles } from './file-watch.ts';
+
+export interface RunningListener {
+  readonly name: string;
+  readonly server: http.Server;
+  readonly context: ListenerContext;
+  /** The bound port (useful when the config asked for port 0). */
+  port(): number;
+  close(): void;
+}
+
+/** Extra TLS server options for client certificates (set by the mTLS identity room). */
+export type ClientCertificateOptions = () => { ca?: string | Buffer | (string | Buffer)[] } | undefined;
+
+function readTls(l: ListenerConfig): { cert: Buffer; key: Buffer } {
+  const tls = l.tls!;
+  try {
+    return { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) };
+  } catch (err) {
+    throw new GatehouseError('ERR_TLS_MATERIAL', `listener ${l.name}: cannot read ${tls.certFile} / ${tls.keyFile}`, { cause: err });
+  }
+}
+
+/**
+ * Create and bind one listener (HTTP, or HTTPS with optional client certificates).
+ * Certificate and key files are watched and swapped in with setSecureContext; a bad new
+ * pair is rejected and the old one keeps serving.
+ */
+export async function startListener(
+  l: ListenerConfig,
+  config: Config,
+  ctx: ProxyContext,
+  clientCertificates?: ClientCertificateOptions,
+): Promise<RunningListener> {
+  const context: { -readonly [K in keyof ListenerContext]: ListenerContext[K] } = {
+    name: l.name,
+    scheme: l.tls ? 'https' : 'http',
+    port: l.port,
+    clientCertificates: l.tls?.clientCertificates ?? 'none',
+  };
+  const common: http.ServerOptions = {
+    maxHeaderSize: config.proxy.maxHeaderBytes,
+    headersTimeout: config.proxy.clientHeadersTimeoutMs,
+    requestTimeout: 0,
+    keepAliveTimeout: 5_000,
+    joinDuplicateHeaders: false,
+    requireHostHeader: true,
+    connectionsCheckingInterval: 1_000,
+  };
+  let server: http.Server;
+  let stopWatch: (() => void) | undefined;
+  if (l.tls) {
+    const material = readTls(l);
+    const wantsCerts = l.tls.clientCertificates !== 'none';
+    const certOpts = wantsCerts ? (clientCertificates?.() ?? {}) : {};
+    server = https.createServer({
+      ...common,
+      ...material,
+      minVersion: 'TLSv1.2',
+      ...(wantsCerts ? { requestCert: true, rejectUnauthorized: false, ...certOpts } : {}),
+    });
+    const tlsServer = server as https.Server;
+    const reload = () => {
+      try {
+        const next = readTls(l);
+        const extra = wantsCerts ? (clientCertificates?.() ?? {}) : {};
+        tlsServer.setSecureContext({ ...next, minVersion: 'TLSv1.2', ...extra });
+        publish.tlsReload({ listener: l.name, ok: true });
+      } catch (err) {
+        publish.tlsReload({ listener: l.name, ok: false, error: (err as Error).message });
+      }
+    };
+    stopWatch = watchFiles([l.tls.certFile, l.tls.keyFile], reload);
+    (server as unknown as { reloadTls: () => void }).reloadTls = reload;
+  } else {
+    server = http.createServer(common);
+  }
+  server.on('request', createRequestHandler(ctx, context));
+  server.on('upgrade', createUpgradeHandler(ctx, context));
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || (err.code === 'ECONNRESET' && !socket.readable)) {
+      socket.destroy();
+      return;
+    }
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const text = status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request';
+    socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ port: l.port, host: l.address }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  context.port = (server.address() as AddressInfo).port;
+  return {
+    name: l.name,
+    server,
+    context,
+    port: () => (server.address() as AddressInfo | null)?.port ?? context.port,
+    close() {
+      stopWatch?.();
+      server.close();
+    },
+  };
+}
