@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { JwtIssuersSchema, JwtTokenCacheSizeSchema } from './schema-jwt.ts';
+import { MtlsSchema } from './schema-mtls.ts';
 
 /**
  * `identity`: who may vouch for callers. Workload issuers (`jwt`), SPIFFE trust domains for
@@ -9,6 +10,7 @@ export const IdentitySchema = z
   .strictObject({
     jwt: JwtIssuersSchema.default([]),
     jwtTokenCacheSize: JwtTokenCacheSizeSchema,
+    mtls: MtlsSchema.optional().describe('SPIFFE trust domains for mTLS client certificates (X.509-SVIDs)'),
   })
   .describe('Identity sources: JWT issuers, mTLS trust domains, OIDC');
 

@@ -83,6 +83,10 @@ const Proxy = z.strictObject({
     .default([])
     .describe('Peers whose X-Forwarded-For / X-Request-Id are believed. Default: none'),
   mergeSlashes: z.boolean().default(true).describe('Merge repeated slashes in paths (default true)'),
+  allowSemicolons: z
+    .boolean()
+    .default(false)
+    .describe('Accept ";" in paths (matrix parameters). Default false: 400, since servers disagree on ";" (the ..;/ trick)'),
   maxBodyBytes: z.number().int().min(0).default(64 * 1024 * 1024).describe('Request body limit in bytes (default 64 MiB)'),
   maxHeaderBytes: z.number().int().min(1024).max(1024 * 1024).default(32 * 1024),
   timeouts: Timeouts.default({}),

@@ -1,7 +1,7 @@
 import type { Config, ConfigProblem } from '../config/index.ts';
 import { routeId } from '../config/index.ts';
 import type { Authenticator } from '../identity/authenticator.ts';
-import { buildRouteTable, type RouteTable } from '../routing/index.ts';
+import { buildRouteTable, normaliseTarget, type RouteTable } from '../routing/index.ts';
 import type { CompiledRoute, RoutePolicy } from './route.ts';
 
 /**
@@ -36,6 +36,19 @@ export type BuildResult = { ok: true; engine: Engine; warnings: ConfigProblem[] 
 export function buildEngine(config: Config, generation: number, parts: EngineParts = {}, previous?: Engine): BuildResult {
   const problems: ConfigProblem[] = [];
   const routes: CompiledRoute[] = config.routes.map((route, index) => {
+    const canonical = normaliseTarget(route.match.path, 'route.invalid', {
+      mergeSlashes: config.proxy.mergeSlashes,
+      allowSemicolons: config.proxy.allowSemicolons,
+    });
+    if (!canonical.ok || canonical.path !== route.match.path) {
+      problems.push({
+        severity: 'error',
+        pointer: `/routes/${index}/match/path`,
+        message: canonical.ok
+          ? `path "${route.match.path}" is not in canonical form (requests are matched on "${canonical.path}"): write it that way`
+          : `path "${route.match.path}" can never match a request: ${canonical.detail}`,
+      });
+    }
     let policy: RoutePolicy | undefined;
     if (route.policy !== undefined && parts.compilePolicy) {
       const compiled = parts.compilePolicy(route, index, config);
@@ -76,9 +89,15 @@ export function buildEngine(config: Config, generation: number, parts: EnginePar
     return { ok: false, problems };
   }
 
-  const table = buildRouteTable(
-    routes.map((r) => ({ host: r.config.match.host, path: r.config.match.path, pathMatch: r.config.match.pathMatch, value: r })),
-  );
+  let table: RouteTable<CompiledRoute>;
+  try {
+    table = buildRouteTable(
+      routes.map((r) => ({ host: r.config.match.host, path: r.config.match.path, pathMatch: r.config.match.pathMatch, value: r })),
+    );
+  } catch (err) {
+    for (const a of authenticators) a.close?.();
+    return { ok: false, problems: [{ severity: 'error', pointer: '/routes', message: (err as Error).message }] };
+  }
   const engine: Engine = {
     generation,
     config,

@@ -36,6 +36,8 @@ export const REASONS = {
   'token-claim-missing': 'a required claim is missing or has the wrong value',
   'token-jti-missing': 'replay protection requires a jti claim',
   'token-replayed': 'the token has been used before',
+  'token-spiffe-id-invalid': 'the token subject is not a valid SPIFFE ID with a path',
+  'replay-store-unavailable': 'the replay store cannot record the token, so it is refused',
   'jwks-unavailable': 'the issuer keys cannot be fetched and no usable cached copy exists',
   'cert-required': 'the route requires a client certificate',
   'cert-invalid': 'the client certificate is not valid',

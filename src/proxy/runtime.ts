@@ -5,6 +5,7 @@ import { TrustedProxies } from './trusted-proxies.ts';
 export interface ProxyRuntime {
   readonly trustedProxies: TrustedProxies;
   readonly mergeSlashes: boolean;
+  readonly allowSemicolons: boolean;
   readonly identityHeaders: ReadonlySet<string>;
 }
 
@@ -16,6 +17,7 @@ export function runtimeFor(engine: Engine): ProxyRuntime {
     rt = {
       trustedProxies: new TrustedProxies(engine.config.proxy.trustedProxies),
       mergeSlashes: engine.config.proxy.mergeSlashes,
+      allowSemicolons: engine.config.proxy.allowSemicolons,
       identityHeaders: new Set<string>(),
     };
     cache.set(engine, rt);
