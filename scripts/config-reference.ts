@@ -25,7 +25,12 @@ function typeOf(s: Schema): string {
   const alts = s.anyOf ?? s.oneOf;
   if (alts) return alts.map(typeOf).join(' | ');
   if (s.type === 'array') return `${s.items ? typeOf(s.items) : 'any'}[]`;
-  if (s.type === 'object' && s.additionalProperties && typeof s.additionalProperties === 'object' && !s.properties) {
+  if (
+    s.type === 'object' &&
+    s.additionalProperties &&
+    typeof s.additionalProperties === 'object' &&
+    !s.properties
+  ) {
     return `map of ${typeOf(s.additionalProperties)}`;
   }
   if (Array.isArray(s.type)) return s.type.join(' | ');
@@ -52,10 +57,23 @@ export function configReference(root: Schema): string {
         walk(v, path ? `${path}.${k}` : k, s.required?.includes(k) ?? false, depth + 1);
       }
     }
-    if (s.items?.properties) walk({ ...s.items, description: undefined, default: undefined, type: 'object' } as Schema, `${path}[]`, false, depth + 1);
+    if (s.items?.properties)
+      walk(
+        { ...s.items, description: undefined, default: undefined, type: 'object' } as Schema,
+        `${path}[]`,
+        false,
+        depth + 1,
+      );
     const alts = s.anyOf ?? s.oneOf;
-    if (alts) for (const a of alts) if (a.properties) walk({ ...a, description: undefined, default: undefined }, `${path}`, false, depth + 1);
-    if (s.additionalProperties && typeof s.additionalProperties === 'object' && s.additionalProperties.properties) {
+    if (alts)
+      for (const a of alts)
+        if (a.properties)
+          walk({ ...a, description: undefined, default: undefined }, `${path}`, false, depth + 1);
+    if (
+      s.additionalProperties &&
+      typeof s.additionalProperties === 'object' &&
+      s.additionalProperties.properties
+    ) {
       walk(s.additionalProperties, `${path}.<name>`, false, depth + 1);
     }
     seen.delete(s);

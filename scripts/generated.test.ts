@@ -6,6 +6,10 @@ import { generatedFiles } from './generated.ts';
 
 it('config.schema.json, docs/errors.md and docs/reasons.md are in step with the code (run `npm run generate`)', () => {
   for (const [file, content] of generatedFiles()) {
-    assert.equal(readFileSync(file, 'utf8'), content, `${relative(process.cwd(), file)} is stale: run npm run generate`);
+    assert.equal(
+      readFileSync(file, 'utf8'),
+      content,
+      `${relative(process.cwd(), file)} is stale: run npm run generate`,
+    );
   }
 });

@@ -22,7 +22,9 @@ export function generatedFiles(): [string, string][] {
   const errors = [
     '| code | status | shown to clients | meaning |',
     '| --- | --- | --- | --- |',
-    ...Object.entries(ERRORS).map(([code, e]) => `| \`${code}\` | ${e.status} | ${e.status < 500 ? 'yes' : 'no'} | ${e.message} |`),
+    ...Object.entries(ERRORS).map(
+      ([code, e]) => `| \`${code}\` | ${e.status} | ${e.status < 500 ? 'yes' : 'no'} | ${e.message} |`,
+    ),
     '',
   ].join('\n');
   const reasons = [

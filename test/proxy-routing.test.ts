@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
-import { type RunningGatehouse, rawRequest, startEchoUpstream, startGatehouse, statusOf, type Upstream } from './helpers/servers.ts';
+import {
+  type RunningGatehouse,
+  rawRequest,
+  startEchoUpstream,
+  startGatehouse,
+  statusOf,
+  type Upstream,
+} from './helpers/servers.ts';
 
 describe('proxy: routing, default deny and normalisation', () => {
   let up: Upstream;
@@ -16,7 +23,12 @@ describe('proxy: routing, default deny and normalisation', () => {
         { id: 'app', match: { host: 'app.example.com', path: '/' }, upstream: up.url, public: true },
         { id: 'app-admin', match: { host: 'app.example.com', path: '/admin' }, upstream: up.url },
         { id: 'wild', match: { host: '*.example.com', path: '/' }, upstream: other.url, public: true },
-        { id: 'exact', match: { host: 'exact.test', path: '/only', pathMatch: 'exact' }, upstream: up.url, public: true },
+        {
+          id: 'exact',
+          match: { host: 'exact.test', path: '/only', pathMatch: 'exact' },
+          upstream: up.url,
+          public: true,
+        },
       ],
     });
   });
@@ -85,15 +97,26 @@ describe('proxy: routing, default deny and normalisation', () => {
     ['/%61dmin', 403],
   ] as const) {
     it(`decides ${target} on its normalised path (the deny route), never the raw one`, async () => {
-      const raw = await rawRequest(gh.port, `GET ${target} HTTP/1.1\r\nHost: app.example.com\r\nConnection: close\r\n\r\n`);
+      const raw = await rawRequest(
+        gh.port,
+        `GET ${target} HTTP/1.1\r\nHost: app.example.com\r\nConnection: close\r\n\r\n`,
+      );
       assert.equal(statusOf(raw), expected, raw);
     });
   }
 
   it('sends the upstream the normalised path', async () => {
-    const raw = await rawRequest(gh.port, 'GET /a/./b/../c//d/%7Euser?q=%2F HTTP/1.1\r\nHost: app.example.com\r\nConnection: close\r\n\r\n');
+    const raw = await rawRequest(
+      gh.port,
+      'GET /a/./b/../c//d/%7Euser?q=%2F HTTP/1.1\r\nHost: app.example.com\r\nConnection: close\r\n\r\n',
+    );
     assert.equal(statusOf(raw), 200);
-    const body = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4).replace(/^[0-9a-f]+\r\n/, '').replace(/\r\n0\r\n\r\n$/, ''));
+    const body = JSON.parse(
+      raw
+        .slice(raw.indexOf('\r\n\r\n') + 4)
+        .replace(/^[0-9a-f]+\r\n/, '')
+        .replace(/\r\n0\r\n\r\n$/, ''),
+    );
     assert.equal(body.url, '/a/c/d/~user?q=%2F');
   });
 
@@ -110,26 +133,41 @@ describe('proxy: routing, default deny and normalisation', () => {
     '*',
   ]) {
     it(`rejects the ambiguous target ${target} with 400`, async () => {
-      const raw = await rawRequest(gh.port, `GET ${target} HTTP/1.1\r\nHost: app.example.com\r\nConnection: close\r\n\r\n`);
+      const raw = await rawRequest(
+        gh.port,
+        `GET ${target} HTTP/1.1\r\nHost: app.example.com\r\nConnection: close\r\n\r\n`,
+      );
       assert.equal(statusOf(raw), 400, raw);
       assert.doesNotMatch(raw, /"url"/, 'must not reach the upstream');
     });
   }
 
   it('rejects a raw backslash with 400', async () => {
-    const raw = await rawRequest(gh.port, 'GET /a\\..\\admin HTTP/1.1\r\nHost: app.example.com\r\nConnection: close\r\n\r\n');
+    const raw = await rawRequest(
+      gh.port,
+      'GET /a\\..\\admin HTTP/1.1\r\nHost: app.example.com\r\nConnection: close\r\n\r\n',
+    );
     assert.equal(statusOf(raw), 400);
   });
 
   it('rejects two Host headers with 400', async () => {
-    const raw = await rawRequest(gh.port, 'GET / HTTP/1.1\r\nHost: app.example.com\r\nHost: evil.test\r\nConnection: close\r\n\r\n');
+    const raw = await rawRequest(
+      gh.port,
+      'GET / HTTP/1.1\r\nHost: app.example.com\r\nHost: evil.test\r\nConnection: close\r\n\r\n',
+    );
     assert.equal(statusOf(raw), 400);
   });
 
   it('rejects an absolute-form target naming another host with 400, accepts the same host', async () => {
-    const bad = await rawRequest(gh.port, 'GET http://evil.test/ HTTP/1.1\r\nHost: app.example.com\r\nConnection: close\r\n\r\n');
+    const bad = await rawRequest(
+      gh.port,
+      'GET http://evil.test/ HTTP/1.1\r\nHost: app.example.com\r\nConnection: close\r\n\r\n',
+    );
     assert.equal(statusOf(bad), 400);
-    const good = await rawRequest(gh.port, 'GET http://app.example.com/ok HTTP/1.1\r\nHost: app.example.com\r\nConnection: close\r\n\r\n');
+    const good = await rawRequest(
+      gh.port,
+      'GET http://app.example.com/ok HTTP/1.1\r\nHost: app.example.com\r\nConnection: close\r\n\r\n',
+    );
     assert.equal(statusOf(good), 200);
   });
 
@@ -145,7 +183,10 @@ describe('proxy: routing, default deny and normalisation', () => {
   });
 
   it('answers oversized headers with 431', async () => {
-    const raw = await rawRequest(gh.port, `GET / HTTP/1.1\r\nHost: app.example.com\r\nX-Big: ${'a'.repeat(40_000)}\r\nConnection: close\r\n\r\n`);
+    const raw = await rawRequest(
+      gh.port,
+      `GET / HTTP/1.1\r\nHost: app.example.com\r\nX-Big: ${'a'.repeat(40_000)}\r\nConnection: close\r\n\r\n`,
+    );
     assert.equal(statusOf(raw), 431);
   });
 

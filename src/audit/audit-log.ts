@@ -20,8 +20,17 @@ export class AuditLog {
 
   constructor(options: AuditOptions) {
     const dest =
-      options.output === 'stdout' ? 1 : options.output === 'stderr' ? 2 : (options.output as { file: string }).file;
-    this.#destination = pino.destination({ dest, sync: false, minLength: 4096, mkdir: typeof dest === 'string' });
+      options.output === 'stdout'
+        ? 1
+        : options.output === 'stderr'
+          ? 2
+          : (options.output as { file: string }).file;
+    this.#destination = pino.destination({
+      dest,
+      sync: false,
+      minLength: 4096,
+      mkdir: typeof dest === 'string',
+    });
     this.#logger = pino(
       {
         base: null,

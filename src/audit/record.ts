@@ -2,7 +2,9 @@ import type { Decision, Principal } from '../model/index.ts';
 import type { RequestFinishedEvent } from '../observe/index.ts';
 
 /** The decision as the audit log names it: audit-mode denials are `would-deny`. */
-export function decisionLabel(decision: Decision): 'allow' | 'deny' | 'challenge' | 'would-deny' | 'would-challenge' {
+export function decisionLabel(
+  decision: Decision,
+): 'allow' | 'deny' | 'challenge' | 'would-deny' | 'would-challenge' {
   if (decision.mode === 'audit' && decision.outcome !== 'allow') {
     return decision.outcome === 'challenge' ? 'would-challenge' : 'would-deny';
   }

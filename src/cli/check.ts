@@ -29,6 +29,10 @@ export async function runCheck(file: string, out: (s: string) => void, json: boo
   for (const p of result.problems) out(formatProblem(p, file));
   const errors = result.problems.filter((p) => p.severity === 'error').length;
   const warnings = result.problems.length - errors;
-  out(result.ok ? `${file}: ok (${warnings} warning${warnings === 1 ? '' : 's'})` : `${file}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`);
+  out(
+    result.ok
+      ? `${file}: ok (${warnings} warning${warnings === 1 ? '' : 's'})`
+      : `${file}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`,
+  );
   return result.ok ? 0 : 1;
 }

@@ -1,5 +1,4 @@
-import { Gateway } from '../server/index.ts';
-import { ConfigRejectedError, createLogger } from '../server/index.ts';
+import { ConfigRejectedError, createLogger, Gateway } from '../server/index.ts';
 import { engineParts } from '../server/parts.ts';
 
 /**

@@ -35,7 +35,11 @@ export async function loadConfigFile(file: string): Promise<LoadResult> {
     text = await readFile(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'unknown';
-    return { ok: false, file, problems: [{ severity: 'error', pointer: '', message: `cannot read config file (${code})` }] };
+    return {
+      ok: false,
+      file,
+      problems: [{ severity: 'error', pointer: '', message: `cannot read config file (${code})` }],
+    };
   }
   return loadConfigText(text, file);
 }

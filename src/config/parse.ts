@@ -21,13 +21,16 @@ export type ParseResult =
  */
 export function parseConfigText(text: string): ParseResult {
   if (text.length > MAX_CONFIG_BYTES) {
-    return { ok: false, problems: [{ severity: 'error', pointer: '', message: 'config file is larger than 16 MiB' }] };
+    return {
+      ok: false,
+      problems: [{ severity: 'error', pointer: '', message: 'config file is larger than 16 MiB' }],
+    };
   }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, {
     lineCounter,
     uniqueKeys: true,
-    prettyErrors: false,
+    prettyErrors: true,
     strict: true,
   });
   const source = sourceMapOf(doc.contents as Node | null, lineCounter);
@@ -40,7 +43,7 @@ export function parseConfigText(text: string): ParseResult {
         return {
           severity: 'error',
           pointer: '',
-          message: `YAML: ${e.message.split('\n')[0]}`,
+          message: `YAML: ${(e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}`,
           ...(pos ? { line: pos.line, column: pos.col } : {}),
         };
       }),
@@ -50,7 +53,11 @@ export function parseConfigText(text: string): ParseResult {
   try {
     raw = doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
-    return { ok: false, source, problems: [{ severity: 'error', pointer: '', message: `YAML: ${(err as Error).message}` }] };
+    return {
+      ok: false,
+      source,
+      problems: [{ severity: 'error', pointer: '', message: `YAML: ${(err as Error).message}` }],
+    };
   }
   if (raw === null || raw === undefined) raw = {};
   const parsed = ConfigSchema.safeParse(raw);
@@ -73,7 +80,8 @@ export function zodProblems(issues: readonly z.core.$ZodIssue[], source?: Source
     }
     const pointer = toPointer(issue.path);
     let message = issue.message;
-    if (issue.code === 'invalid_type' && message.endsWith('received undefined')) message = `required (${issue.expected})`;
+    if (issue.code === 'invalid_type' && message.endsWith('received undefined'))
+      message = `required (${issue.expected})`;
     else if (issue.code === 'invalid_type') message = message.replace(/^Invalid input: /, '');
     const code =
       issue.code === 'invalid_union' && issue.message.startsWith('secrets are never written inline')

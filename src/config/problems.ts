@@ -29,6 +29,7 @@ export function fromPointer(pointer: string): string[] {
 /** `file:12: /routes/0/upstream: message` — the form `gatehouse check` prints. */
 export function formatProblem(problem: ConfigProblem, file?: string): string {
   const where = [file, problem.line].filter((x) => x !== undefined).join(':');
-  const label = problem.severity === 'warning' ? `warning${problem.code ? ` [${problem.code}]` : ''}` : 'error';
+  const label =
+    problem.severity === 'warning' ? `warning${problem.code ? ` [${problem.code}]` : ''}` : 'error';
   return `${where ? `${where}: ` : ''}${label}: ${problem.pointer || '/'}: ${problem.message}`;
 }

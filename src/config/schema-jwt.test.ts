@@ -4,7 +4,11 @@ import { z } from 'zod';
 import { IdentitySchema } from './schema-identity.ts';
 import { DEFAULT_JWT_ALGORITHMS, isAllowedKeyUrl, JwtIssuerSchema, JwtIssuersSchema } from './schema-jwt.ts';
 
-const base = { name: 'k8s', issuer: 'https://kubernetes.default.svc.cluster.local', audiences: ['gatehouse'] };
+const base = {
+  name: 'k8s',
+  issuer: 'https://kubernetes.default.svc.cluster.local',
+  audiences: ['gatehouse'],
+};
 
 function messages(result: { success: boolean; error?: z.ZodError }): string[] {
   return result.error?.issues.map((i) => `${i.path.join('/')}: ${i.message}`) ?? [];
@@ -35,9 +39,16 @@ describe('identity.jwt schema', () => {
 
   for (const alg of ['HS256', 'HS384', 'HS512', 'none', 'None']) {
     it(`refuses algorithm ${alg} with a message that says why`, () => {
-      const result = JwtIssuerSchema.safeParse({ ...base, jwksUrl: 'https://x.example/jwks', algorithms: [alg] });
+      const result = JwtIssuerSchema.safeParse({
+        ...base,
+        jwksUrl: 'https://x.example/jwks',
+        algorithms: [alg],
+      });
       assert.equal(result.success, false);
-      assert.match(messages(result).join('\n'), /algorithms\/0: .*HS\* \(shared secret\) and none are refused/);
+      assert.match(
+        messages(result).join('\n'),
+        /algorithms\/0: .*HS\* \(shared secret\) and none are refused/,
+      );
     });
   }
 
@@ -45,12 +56,19 @@ describe('identity.jwt schema', () => {
     const result = JwtIssuerSchema.safeParse({ ...base, audiences: [], jwksUrl: 'https://x.example/jwks' });
     assert.equal(result.success, false);
     assert.match(messages(result).join('\n'), /^audiences: /m);
-    assert.equal(JwtIssuerSchema.safeParse({ name: 'a', issuer: 'i', jwksUrl: 'https://x.example/j' }).success, false);
+    assert.equal(
+      JwtIssuerSchema.safeParse({ name: 'a', issuer: 'i', jwksUrl: 'https://x.example/j' }).success,
+      false,
+    );
   });
 
   it('requires exactly one key source', () => {
     assert.match(messages(JwtIssuerSchema.safeParse(base)).join('\n'), /exactly one key source/);
-    const two = JwtIssuerSchema.safeParse({ ...base, jwksUrl: 'https://x.example/jwks', jwksFile: '/etc/jwks.json' });
+    const two = JwtIssuerSchema.safeParse({
+      ...base,
+      jwksUrl: 'https://x.example/jwks',
+      jwksFile: '/etc/jwks.json',
+    });
     assert.match(messages(two).join('\n'), /exactly one key source/);
     assert.equal(JwtIssuerSchema.safeParse({ ...base, jwksFile: '/etc/jwks.json' }).success, true);
     assert.equal(JwtIssuerSchema.safeParse({ ...base, discovery: true }).success, true);
@@ -60,7 +78,11 @@ describe('identity.jwt schema', () => {
     const remote = JwtIssuerSchema.safeParse({ ...base, jwksUrl: 'http://jwks.example.com/keys' });
     assert.match(messages(remote).join('\n'), /^jwksUrl: expected an https:\/\/ URL/m);
     assert.equal(JwtIssuerSchema.safeParse({ ...base, jwksUrl: 'http://127.0.0.1:8080/keys' }).success, true);
-    const discovery = JwtIssuerSchema.safeParse({ ...base, issuer: 'http://idp.example.com', discovery: true });
+    const discovery = JwtIssuerSchema.safeParse({
+      ...base,
+      issuer: 'http://idp.example.com',
+      discovery: true,
+    });
     assert.match(messages(discovery).join('\n'), /^issuer: discovery needs an issuer URL/m);
   });
 
@@ -81,14 +103,21 @@ describe('identity.jwt schema', () => {
     const map = JwtIssuerSchema.parse({
       ...base,
       jwksFile: '/k',
-      requiredClaims: { repository_owner: 'acme', ref: ['refs/heads/main', 'refs/heads/release'], 'x.y': true },
+      requiredClaims: {
+        repository_owner: 'acme',
+        ref: ['refs/heads/main', 'refs/heads/release'],
+        'x.y': true,
+      },
     });
     assert.deepEqual(map.requiredClaims, {
       repository_owner: 'acme',
       ref: ['refs/heads/main', 'refs/heads/release'],
       'x.y': true,
     });
-    assert.equal(JwtIssuerSchema.safeParse({ ...base, jwksFile: '/k', requiredClaims: { a: { b: 1 } } }).success, false);
+    assert.equal(
+      JwtIssuerSchema.safeParse({ ...base, jwksFile: '/k', requiredClaims: { a: { b: 1 } } }).success,
+      false,
+    );
   });
 
   it('rejects unknown keys (typos) and duplicate names or issuers with pointers', () => {

@@ -85,8 +85,12 @@ export const JwtIssuerSchema = z
       .string()
       .min(1)
       .max(2048)
-      .describe('Exact `iss` value tokens of this issuer carry, e.g. https://kubernetes.default.svc.cluster.local'),
-    jwksUrl: KeyUrl.optional().describe('JWKS URL (https; http only to loopback). One of jwksUrl, discovery, jwksFile'),
+      .describe(
+        'Exact `iss` value tokens of this issuer carry, e.g. https://kubernetes.default.svc.cluster.local',
+      ),
+    jwksUrl: KeyUrl.optional().describe(
+      'JWKS URL (https; http only to loopback). One of jwksUrl, discovery, jwksFile',
+    ),
     discovery: z
       .boolean()
       .default(false)
@@ -95,7 +99,9 @@ export const JwtIssuerSchema = z
       .string()
       .min(1)
       .optional()
-      .describe('Local JWKS (JSON) or PEM public key(s) file; re-read when it changes (checked every few seconds)'),
+      .describe(
+        'Local JWKS (JSON) or PEM public key(s) file; re-read when it changes (checked every few seconds)',
+      ),
     algorithms: z
       .array(Algorithm)
       .min(1)
@@ -105,7 +111,9 @@ export const JwtIssuerSchema = z
       .array(z.string().min(1))
       .min(1)
       .describe('Accepted `aud` values; a token must carry at least one of them (required)'),
-    clockSkewSeconds: Seconds(300).default(30).describe('Allowed clock difference for exp/nbf/iat, in seconds (default 30)'),
+    clockSkewSeconds: Seconds(300)
+      .default(30)
+      .describe('Allowed clock difference for exp/nbf/iat, in seconds (default 30)'),
     maxLifetimeSeconds: z
       .number()
       .int()
@@ -123,7 +131,9 @@ export const JwtIssuerSchema = z
         'Claims that must be present (a list of claim paths), or a map of claim path -> expected value ' +
           '(a list means any of; an array claim matches when it contains the value)',
       ),
-    groupsClaim: ClaimPath.default('groups').describe('Claim path holding the groups (string or array); default groups'),
+    groupsClaim: ClaimPath.default('groups').describe(
+      'Claim path holding the groups (string or array); default groups',
+    ),
     kind: z
       .enum(['workload', 'user'])
       .default('workload')
@@ -131,11 +141,19 @@ export const JwtIssuerSchema = z
     kubernetes: z
       .boolean()
       .default(false)
-      .describe('Read namespace / service account / pod from the kubernetes.io claim or sub; required when true'),
-    spiffe: z.boolean().default(false).describe('The sub is a SPIFFE ID (JWT-SVID); it must parse per the SPIFFE spec'),
+      .describe(
+        'Read namespace / service account / pod from the kubernetes.io claim or sub; required when true',
+      ),
+    spiffe: z
+      .boolean()
+      .default(false)
+      .describe('The sub is a SPIFFE ID (JWT-SVID); it must parse per the SPIFFE spec'),
     replay: z
       .strictObject({
-        enabled: z.boolean().default(false).describe('Require a jti and accept each jti only once (default false)'),
+        enabled: z
+          .boolean()
+          .default(false)
+          .describe('Require a jti and accept each jti only once (default false)'),
       })
       .default({ enabled: false })
       .describe('One-time use of tokens'),
@@ -146,13 +164,19 @@ export const JwtIssuerSchema = z
       .max(65_536)
       .default(8192)
       .describe('Largest accepted token, in bytes (default 8192)'),
-    jwksCacheSeconds: Seconds(86_400).default(300).describe('How long fetched keys are fresh, in seconds (default 300)'),
+    jwksCacheSeconds: Seconds(86_400)
+      .default(300)
+      .describe('How long fetched keys are fresh, in seconds (default 300)'),
     jwksStaleSeconds: Seconds(7 * 86_400)
       .default(3600)
-      .describe('How long past freshness the last good keys are used while the endpoint fails, in seconds (default 3600)'),
+      .describe(
+        'How long past freshness the last good keys are used while the endpoint fails, in seconds (default 3600)',
+      ),
     jwksRefetchCooldownSeconds: Seconds(3600)
       .default(30)
-      .describe('Least time between two key fetches (unknown kid, retry after failure), in seconds (default 30)'),
+      .describe(
+        'Least time between two key fetches (unknown kid, retry after failure), in seconds (default 30)',
+      ),
     jwksTimeoutMs: z
       .number()
       .int()
@@ -162,7 +186,9 @@ export const JwtIssuerSchema = z
       .describe('Time limit for one key fetch (discovery + JWKS), in ms (default 5000)'),
   })
   .superRefine((issuer, ctx) => {
-    const sources = [issuer.jwksUrl !== undefined, issuer.discovery, issuer.jwksFile !== undefined].filter(Boolean);
+    const sources = [issuer.jwksUrl !== undefined, issuer.discovery, issuer.jwksFile !== undefined].filter(
+      Boolean,
+    );
     if (sources.length !== 1) {
       ctx.addIssue({
         code: 'custom',
@@ -171,7 +197,11 @@ export const JwtIssuerSchema = z
       });
     }
     if (issuer.discovery && !isAllowedKeyUrl(issuer.issuer)) {
-      ctx.addIssue({ code: 'custom', path: ['issuer'], message: `discovery needs an issuer URL: ${KEY_URL_MESSAGE}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['issuer'],
+        message: `discovery needs an issuer URL: ${KEY_URL_MESSAGE}`,
+      });
     }
   })
   .describe('A trusted JWT issuer');
@@ -183,10 +213,18 @@ export const JwtIssuersSchema = z
     const iss = new Set<string>();
     issuers.forEach((issuer, i) => {
       if (names.has(issuer.name)) {
-        ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate issuer name "${issuer.name}"` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'name'],
+          message: `duplicate issuer name "${issuer.name}"`,
+        });
       }
       if (iss.has(issuer.issuer)) {
-        ctx.addIssue({ code: 'custom', path: [i, 'issuer'], message: 'another entry already has this issuer' });
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'issuer'],
+          message: 'another entry already has this issuer',
+        });
       }
       names.add(issuer.name);
       iss.add(issuer.issuer);

@@ -28,7 +28,9 @@ const TrustDomainName = z
 
 export const MtlsTrustDomainSchema = z
   .strictObject({
-    name: TrustDomainName.describe('Trust domain name, e.g. prod.example.org; SVIDs of spiffe://<name>/... are accepted'),
+    name: TrustDomainName.describe(
+      'Trust domain name, e.g. prod.example.org; SVIDs of spiffe://<name>/... are accepted',
+    ),
     bundleFile: z
       .string()
       .min(1)
@@ -61,7 +63,9 @@ export const MtlsSchema = z
     subjectFrom: z
       .enum(['spiffe'])
       .default('spiffe')
-      .describe('What becomes the principal subject: spiffe, the SPIFFE ID from the URI SAN (default spiffe)'),
+      .describe(
+        'What becomes the principal subject: spiffe, the SPIFFE ID from the URI SAN (default spiffe)',
+      ),
   })
   .describe('mTLS client authentication with SPIFFE X.509-SVIDs');
 

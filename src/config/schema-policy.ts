@@ -102,31 +102,39 @@ export const CriteriaSchemas = {
     .describe('true: the caller presented a valid credential; false: the caller is anonymous'),
   kind: z.enum(['user', 'workload']).describe('user (a person) or workload (a service, CI job)'),
   subject: StringOrList.describe('Principal subject (sub, or the SPIFFE ID for mTLS): one or a list, exact'),
-  email: StringOrList.describe('Email address: one or a list, case-insensitive; an email marked unverified never matches'),
+  email: StringOrList.describe(
+    'Email address: one or a list, case-insensitive; an email marked unverified never matches',
+  ),
   emailDomain: list(
-    z
-      .string()
-      .max(253)
-      .regex(DnsName, 'expected a domain such as example.com (no @, no wildcard)'),
-  ).describe('Email domains: exact match on the part after the last @, case-insensitive; sub-domains do not match'),
+    z.string().max(253).regex(DnsName, 'expected a domain such as example.com (no @, no wildcard)'),
+  ).describe(
+    'Email domains: exact match on the part after the last @, case-insensitive; sub-domains do not match',
+  ),
   groups: AnyOfAllOf('groups').describe('{ anyOf: [...] } or { allOf: [...] }: group names, case-sensitive'),
   claim: exactlyOne(
     z.strictObject({
       path: ClaimPath,
-      equals: Scalar.optional().describe('Exact value (type-sensitive); an array claim matches if it contains it'),
+      equals: Scalar.optional().describe(
+        'Exact value (type-sensitive); an array claim matches if it contains it',
+      ),
       in: list(Scalar).optional().describe('One of these values'),
       matches: Regex.optional(),
     }),
     ['equals', 'in', 'matches'],
   ).describe('Any verified claim: { path, equals | in | matches }'),
   issuer: StringOrList.describe('Issuer (iss, OIDC issuer, or spiffe://trust-domain): one or a list, exact'),
-  authMethod: list(z.enum(['session', 'jwt', 'mtls'])).describe('How the caller authenticated: session, jwt, mtls'),
+  authMethod: list(z.enum(['session', 'jwt', 'mtls'])).describe(
+    'How the caller authenticated: session, jwt, mtls',
+  ),
   spiffeId: z
     .strictObject({
       exact: z
         .string()
         .max(2048)
-        .regex(/^spiffe:\/\/[^/]+(\/.*)?$/, 'expected a SPIFFE ID such as spiffe://prod.example.org/ns/ci/sa/deployer')
+        .regex(
+          /^spiffe:\/\/[^/]+(\/.*)?$/,
+          'expected a SPIFFE ID such as spiffe://prod.example.org/ns/ci/sa/deployer',
+        )
         .optional()
         .describe('The whole SPIFFE ID'),
       trustDomain: z
@@ -135,13 +143,22 @@ export const CriteriaSchemas = {
         .regex(/^[a-z0-9._-]+$/, 'expected a trust domain such as prod.example.org (lower-case)')
         .optional()
         .describe('Trust domain, exact'),
-      path: AbsolutePath.optional().describe('Path glob: * matches one segment, ** any number of segments (default **)'),
+      path: AbsolutePath.optional().describe(
+        'Path glob: * matches one segment, ** any number of segments (default **)',
+      ),
     })
     .superRefine((v, ctx) => {
       if ((v.exact === undefined) === (v.trustDomain === undefined)) {
-        ctx.addIssue({ code: 'custom', message: 'expected either exact or trustDomain (with an optional path)' });
+        ctx.addIssue({
+          code: 'custom',
+          message: 'expected either exact or trustDomain (with an optional path)',
+        });
       } else if (v.exact !== undefined && v.path !== undefined) {
-        ctx.addIssue({ code: 'custom', message: 'path goes with trustDomain, not with exact', path: ['path'] });
+        ctx.addIssue({
+          code: 'custom',
+          message: 'path goes with trustDomain, not with exact',
+          path: ['path'],
+        });
       }
     })
     .describe('{ exact } or { trustDomain, path }'),
@@ -169,7 +186,9 @@ export const CriteriaSchemas = {
   path: exactlyOne(
     z.strictObject({
       exact: AbsolutePath.optional().describe('The whole path'),
-      prefix: AbsolutePath.optional().describe('A prefix on a segment boundary: /admin matches /admin/x, not /administrator'),
+      prefix: AbsolutePath.optional().describe(
+        'A prefix on a segment boundary: /admin matches /admin/x, not /administrator',
+      ),
       glob: AbsolutePath.optional().describe('Glob: * matches within one segment, ** any number of segments'),
     }),
     ['exact', 'prefix', 'glob'],
@@ -189,7 +208,9 @@ export const CriteriaSchemas = {
     z.strictObject({
       name: z.string().min(1).max(256).describe('Query parameter name'),
       equals: z.string().max(8192).optional().describe('Exact value; a repeated parameter never matches'),
-      in: list(z.string().max(8192)).optional().describe('One of these values; a repeated parameter never matches'),
+      in: list(z.string().max(8192))
+        .optional()
+        .describe('One of these values; a repeated parameter never matches'),
       present: z.boolean().optional().describe('true: the parameter is present; false: it is absent'),
     }),
     ['equals', 'in', 'present'],
@@ -197,28 +218,55 @@ export const CriteriaSchemas = {
   sourceCidr: list(Cidr).describe('Client address ranges (IPv4, IPv6). Narrows a rule; never grants alone'),
   timeWindow: atLeastOne(
     z.strictObject({
-      days: list(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'])).optional().describe('Week days (default: all)'),
+      days: list(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']))
+        .optional()
+        .describe('Week days (default: all)'),
       hours: z
         .string()
-        .regex(/^([01]\d|2[0-4]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$/, 'expected HH:MM-HH:MM such as 09:00-18:00')
+        .regex(
+          /^([01]\d|2[0-4]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$/,
+          'expected HH:MM-HH:MM such as 09:00-18:00',
+        )
         .optional()
-        .describe('Local time range, start inclusive, end exclusive; may wrap midnight (22:00-06:00). Default: all day'),
-      timezone: z.string().min(1).max(64).optional().describe('IANA time zone such as Europe/Paris (default UTC)'),
+        .describe(
+          'Local time range, start inclusive, end exclusive; may wrap midnight (22:00-06:00). Default: all day',
+        ),
+      timezone: z
+        .string()
+        .min(1)
+        .max(64)
+        .optional()
+        .describe('IANA time zone such as Europe/Paris (default UTC)'),
     }),
     ['days', 'hours'],
   ).describe('Local time window, evaluated with the decision clock'),
   authAge: z
     .strictObject({
-      maxSeconds: z.number().int().min(0).max(31_536_000).describe('Longest time since authentication, in seconds'),
+      maxSeconds: z
+        .number()
+        .int()
+        .min(0)
+        .max(31_536_000)
+        .describe('Longest time since authentication, in seconds'),
     })
-    .describe('Authentication freshness (auth_time); use a rule challenge to ask for re-authentication instead'),
+    .describe(
+      'Authentication freshness (auth_time); use a rule challenge to ask for re-authentication instead',
+    ),
   acr: list(NonEmpty).describe('Authentication context class (acr): one of these'),
-  amr: AnyOfAllOf('authentication methods (amr)').describe('Authentication methods (amr): { anyOf } or { allOf }'),
+  amr: AnyOfAllOf('authentication methods (amr)').describe(
+    'Authentication methods (amr): { anyOf } or { allOf }',
+  ),
   tenant: exactlyOne(
     z.strictObject({
       claim: ClaimPath,
       equalsHeader: HeaderName.optional().describe('The claim equals this request header'),
-      equalsPathSegment: z.number().int().min(0).max(63).optional().describe('The claim equals path segment N (0-based)'),
+      equalsPathSegment: z
+        .number()
+        .int()
+        .min(0)
+        .max(63)
+        .optional()
+        .describe('The claim equals path segment N (0-based)'),
       equalsQuery: z.string().min(1).max(256).optional().describe('The claim equals this query parameter'),
     }),
     ['equalsHeader', 'equalsPathSegment', 'equalsQuery'],
@@ -234,7 +282,15 @@ export type CriterionName = keyof typeof CriteriaSchemas;
 export type CriterionArg<N extends CriterionName> = z.infer<(typeof CriteriaSchemas)[N]>;
 
 export const CRITERION_NAMES = Object.keys(CriteriaSchemas) as readonly CriterionName[];
-const RULE_KEYS: readonly string[] = ['id', 'description', 'challenge', 'any', 'all', 'not', ...CRITERION_NAMES];
+const RULE_KEYS: readonly string[] = [
+  'id',
+  'description',
+  'challenge',
+  'any',
+  'all',
+  'not',
+  ...CRITERION_NAMES,
+];
 
 /** A near miss for an unknown key, so `grups` suggests `groups`. */
 function suggest(key: string, known: readonly string[]): string {
@@ -279,7 +335,9 @@ const ChallengeSchema = atLeastOne(
       .max(31_536_000)
       .optional()
       .describe('Longest time since authentication, in seconds; older -> challenge (re-authenticate)'),
-    acr: list(NonEmpty).optional().describe('The caller acr must be one of these; otherwise -> challenge (step-up)'),
+    acr: list(NonEmpty)
+      .optional()
+      .describe('The caller acr must be one of these; otherwise -> challenge (step-up)'),
     amr: list(NonEmpty)
       .optional()
       .describe('The caller amr must contain at least one of these; otherwise -> challenge (step-up)'),

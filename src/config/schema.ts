@@ -48,7 +48,9 @@ const UpstreamTls = z.strictObject({
 });
 
 const UpstreamObject = z.strictObject({
-  url: z.url({ protocol: /^https?$/ }).describe('http:// or https:// origin of the service, e.g. http://app.ns.svc.cluster.local:8080'),
+  url: z
+    .url({ protocol: /^https?$/ })
+    .describe('http:// or https:// origin of the service, e.g. http://app.ns.svc.cluster.local:8080'),
   timeouts: Timeouts.optional(),
   tls: UpstreamTls.optional(),
   connections: z.number().int().min(1).max(10_000).optional().describe('Keep-alive pool size (default 128)'),
@@ -68,16 +70,30 @@ const Route = z.strictObject({
     pathMatch: z.enum(['prefix', 'exact']).default('prefix'),
   }),
   upstream: Upstream.optional().describe('Where allowed requests go'),
-  public: z.boolean().default(false).describe('No identity required. Without public or a policy, the route denies'),
-  mode: z.enum(['enforce', 'audit']).default('enforce').describe('audit: decide and log, but let denied requests through'),
-  policy: z.union([z.string(), PolicySchema]).optional().describe('A named policy from `policies`, or an inline one'),
-  maxBodyBytes: z.number().int().min(0).optional().describe('Request body limit in bytes (default: proxy.maxBodyBytes)'),
+  public: z
+    .boolean()
+    .default(false)
+    .describe('No identity required. Without public or a policy, the route denies'),
+  mode: z
+    .enum(['enforce', 'audit'])
+    .default('enforce')
+    .describe('audit: decide and log, but let denied requests through'),
+  policy: z
+    .union([z.string(), PolicySchema])
+    .optional()
+    .describe('A named policy from `policies`, or an inline one'),
+  maxBodyBytes: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('Request body limit in bytes (default: proxy.maxBodyBytes)'),
   timeouts: Timeouts.optional(),
   forwardAuthorization: z.boolean().default(false).describe('Forward the Authorization header upstream'),
   listeners: z.array(z.string()).optional().describe('Serve this route only on these listeners'),
 });
 
-const Proxy = z.strictObject({
+const ProxySettings = z.strictObject({
   trustedProxies: z
     .array(Cidr)
     .default([])
@@ -86,9 +102,21 @@ const Proxy = z.strictObject({
   allowSemicolons: z
     .boolean()
     .default(false)
-    .describe('Accept ";" in paths (matrix parameters). Default false: 400, since servers disagree on ";" (the ..;/ trick)'),
-  maxBodyBytes: z.number().int().min(0).default(64 * 1024 * 1024).describe('Request body limit in bytes (default 64 MiB)'),
-  maxHeaderBytes: z.number().int().min(1024).max(1024 * 1024).default(32 * 1024),
+    .describe(
+      'Accept ";" in paths (matrix parameters). Default false: 400, since servers disagree on ";" (the ..;/ trick)',
+    ),
+  maxBodyBytes: z
+    .number()
+    .int()
+    .min(0)
+    .default(64 * 1024 * 1024)
+    .describe('Request body limit in bytes (default 64 MiB)'),
+  maxHeaderBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 * 1024)
+    .default(32 * 1024),
   timeouts: Timeouts.default({}),
   clientHeadersTimeoutMs: Millis.default(20_000).describe('Time a client has to send request headers'),
   shutdownGraceMs: Millis.default(25_000).describe('SIGTERM: how long in-flight requests may finish'),
@@ -112,7 +140,7 @@ export const ConfigSchema = z
     $schema: z.string().optional(),
     listeners: z.array(Listener).min(1),
     admin: Admin.default({ address: '127.0.0.1', port: 9901 }),
-    proxy: Proxy.default(() => Proxy.parse({})),
+    proxy: ProxySettings.default(() => ProxySettings.parse({})),
     identity: IdentitySchema.default(() => IdentitySchema.parse({})),
     policies: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/), PolicySchema).default({}),
     routes: z.array(Route).default([]),

@@ -13,12 +13,14 @@ export function semanticProblems(config: Config): ConfigProblem[] {
   const listenerPorts = new Map<string, number>();
   config.listeners.forEach((l, i) => {
     const prior = listenerNames.get(l.name);
-    if (prior !== undefined) error(`/listeners/${i}/name`, `duplicate listener name "${l.name}" (also /listeners/${prior})`);
+    if (prior !== undefined)
+      error(`/listeners/${i}/name`, `duplicate listener name "${l.name}" (also /listeners/${prior})`);
     else listenerNames.set(l.name, i);
     if (l.port !== 0) {
       const key = `${l.address}:${l.port}`;
       const priorPort = listenerPorts.get(key);
-      if (priorPort !== undefined) error(`/listeners/${i}/port`, `port ${key} is already used by /listeners/${priorPort}`);
+      if (priorPort !== undefined)
+        error(`/listeners/${i}/port`, `port ${key} is already used by /listeners/${priorPort}`);
       else listenerPorts.set(key, i);
     }
   });
@@ -43,12 +45,17 @@ export function semanticProblems(config: Config): ConfigProblem[] {
 
     const id = routeId(route, i);
     const priorId = seenIds.get(id);
-    if (priorId !== undefined) error(`/routes/${i}/id`, `duplicate route id "${id}" (also /routes/${priorId})`);
+    if (priorId !== undefined)
+      error(`/routes/${i}/id`, `duplicate route id "${id}" (also /routes/${priorId})`);
     else seenIds.set(id, i);
 
-    if (route.upstream === undefined) error(`/routes/${i}/upstream`, 'route has no upstream: add upstream: http://service:port');
+    if (route.upstream === undefined)
+      error(`/routes/${i}/upstream`, 'route has no upstream: add upstream: http://service:port');
     if (typeof route.policy === 'string' && !Object.hasOwn(config.policies, route.policy)) {
-      error(`/routes/${i}/policy`, `unknown named policy "${route.policy}"; defined: ${Object.keys(config.policies).join(', ') || 'none'}`);
+      error(
+        `/routes/${i}/policy`,
+        `unknown named policy "${route.policy}"; defined: ${Object.keys(config.policies).join(', ') || 'none'}`,
+      );
     }
     if (route.public && route.policy !== undefined) {
       error(`/routes/${i}/public`, 'a route is either public or has a policy, not both');

@@ -75,14 +75,21 @@ function authenticate(
   for (let i = from; i < list.length; i++) {
     const result = list[i]!.authenticate(request, nowSeconds);
     if (result instanceof Promise) {
-      return result.then((r) => (r.status === 'not-mine' ? authenticate(engine, request, nowSeconds, i + 1) : r));
+      return result.then((r) =>
+        r.status === 'not-mine' ? authenticate(engine, request, nowSeconds, i + 1) : r,
+      );
     }
     if (result.status !== 'not-mine') return result;
   }
   return { status: 'not-mine' };
 }
 
-function authorize(route: CompiledRoute, request: RequestInfo, nowSeconds: number, authn: AuthnResult): Verdict {
+function authorize(
+  route: CompiledRoute,
+  request: RequestInfo,
+  nowSeconds: number,
+  authn: AuthnResult,
+): Verdict {
   try {
     if (authn.status === 'denied') {
       return verdict(route, 'deny', [authn.reason], undefined, authn.detail);
@@ -150,5 +157,7 @@ function internalError(route: CompiledRoute | undefined, request: RequestInfo, e
 
 /** Whether the data plane should forward: allowed, or denied on an audit-mode route. */
 export function letsThrough(decision: Decision): boolean {
-  return decision.outcome === 'allow' || (decision.mode === 'audit' && decision.reasons[0] !== 'internal-error');
+  return (
+    decision.outcome === 'allow' || (decision.mode === 'audit' && decision.reasons[0] !== 'internal-error')
+  );
 }

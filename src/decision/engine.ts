@@ -25,15 +25,25 @@ export interface EngineParts {
     index: number,
     config: Config,
   ) => { policy?: RoutePolicy; problems: ConfigProblem[] };
-  buildAuthenticators?: (config: Config, previous?: Engine) => { authenticators: Authenticator[]; problems: ConfigProblem[] };
+  buildAuthenticators?: (
+    config: Config,
+    previous?: Engine,
+  ) => { authenticators: Authenticator[]; problems: ConfigProblem[] };
 }
 
 const DEFAULT_TIMEOUTS = { connectMs: 5_000, headersMs: 30_000, idleMs: 60_000, totalMs: 0 } as const;
 
-export type BuildResult = { ok: true; engine: Engine; warnings: ConfigProblem[] } | { ok: false; problems: ConfigProblem[] };
+export type BuildResult =
+  | { ok: true; engine: Engine; warnings: ConfigProblem[] }
+  | { ok: false; problems: ConfigProblem[] };
 
 /** Compile a validated config into an engine, or report every problem with its pointer. */
-export function buildEngine(config: Config, generation: number, parts: EngineParts = {}, previous?: Engine): BuildResult {
+export function buildEngine(
+  config: Config,
+  generation: number,
+  parts: EngineParts = {},
+  previous?: Engine,
+): BuildResult {
   const problems: ConfigProblem[] = [];
   const routes: CompiledRoute[] = config.routes.map((route, index) => {
     const canonical = normaliseTarget(route.match.path, 'route.invalid', {
@@ -92,11 +102,19 @@ export function buildEngine(config: Config, generation: number, parts: EnginePar
   let table: RouteTable<CompiledRoute>;
   try {
     table = buildRouteTable(
-      routes.map((r) => ({ host: r.config.match.host, path: r.config.match.path, pathMatch: r.config.match.pathMatch, value: r })),
+      routes.map((r) => ({
+        host: r.config.match.host,
+        path: r.config.match.path,
+        pathMatch: r.config.match.pathMatch,
+        value: r,
+      })),
     );
   } catch (err) {
     for (const a of authenticators) a.close?.();
-    return { ok: false, problems: [{ severity: 'error', pointer: '/routes', message: (err as Error).message }] };
+    return {
+      ok: false,
+      problems: [{ severity: 'error', pointer: '/routes', message: (err as Error).message }],
+    };
   }
   const engine: Engine = {
     generation,

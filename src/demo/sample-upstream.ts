@@ -10,7 +10,10 @@ function escapeHtml(s: string): string {
  * forwarding headers and every identity header — so a user can see what an app behind
  * Gatehouse gets. Development only.
  */
-export async function startSampleUpstream(port: number, host = '127.0.0.1'): Promise<{ port: number; close(): void }> {
+export async function startSampleUpstream(
+  port: number,
+  host = '127.0.0.1',
+): Promise<{ port: number; close(): void }> {
   const server = http.createServer((req, res) => {
     const identity: Record<string, string> = {};
     for (const [name, value] of Object.entries(req.headers)) {
@@ -18,10 +21,18 @@ export async function startSampleUpstream(port: number, host = '127.0.0.1'): Pro
         identity[name] = Array.isArray(value) ? value.join(', ') : String(value);
       }
     }
-    const body = { app: 'gatehouse sample upstream (development only)', method: req.method, url: req.url, headers: identity };
+    const body = {
+      app: 'gatehouse sample upstream (development only)',
+      method: req.method,
+      url: req.url,
+      headers: identity,
+    };
     if ((req.headers.accept ?? '').includes('text/html')) {
       const rows = Object.entries(identity)
-        .map(([k, v]) => `<tr><th scope="row"><code>${escapeHtml(k)}</code></th><td><code>${escapeHtml(v)}</code></td></tr>`)
+        .map(
+          ([k, v]) =>
+            `<tr><th scope="row"><code>${escapeHtml(k)}</code></th><td><code>${escapeHtml(v)}</code></td></tr>`,
+        )
         .join('\n');
       const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sample upstream</title>
 <style>body{font-family:system-ui,sans-serif;max-width:50rem;margin:3rem auto;padding:0 1rem}td,th{text-align:left;padding:.2rem .6rem;vertical-align:top}code{word-break:break-all}</style></head>

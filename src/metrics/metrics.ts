@@ -84,7 +84,10 @@ export class Metrics {
     });
   }
 
-  #on(channel: { subscribe(fn: (m: unknown) => void): void; unsubscribe(fn: (m: unknown) => void): unknown }, fn: (m: unknown) => void) {
+  #on(
+    channel: { subscribe(fn: (m: unknown) => void): void; unsubscribe(fn: (m: unknown) => void): unknown },
+    fn: (m: unknown) => void,
+  ) {
     channel.subscribe(fn);
     this.#unsubscribe.push(() => channel.unsubscribe(fn));
   }

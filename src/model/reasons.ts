@@ -21,7 +21,8 @@ export const REASONS = {
   'token-malformed': 'the bearer token is not a well-formed compact JWS',
   'token-too-large': 'the bearer token exceeds the size limit',
   'token-alg-not-allowed': 'the token algorithm is not allowed for its issuer',
-  'token-header-forbidden': 'the token header carries a key or key location (jku, x5u, jwk, x5c) that is never trusted',
+  'token-header-forbidden':
+    'the token header carries a key or key location (jku, x5u, jwk, x5c) that is never trusted',
   'token-crit-unsupported': 'the token header lists critical extensions that are not understood',
   'token-kid-invalid': 'the token key id is not acceptable',
   'token-key-not-found': 'no key of the issuer matches the token',

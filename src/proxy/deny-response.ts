@@ -42,12 +42,20 @@ function escapeHtml(s: string): string {
 }
 
 /** Render a denial or failure for the client. Never includes tokens, cookies or internals. */
-export function renderDeny(body: DenyBody, flavour: ResponseFlavour): { contentType: string; payload: string } {
+export function renderDeny(
+  body: DenyBody,
+  flavour: ResponseFlavour,
+): { contentType: string; payload: string } {
   const title = TITLES[body.status] ?? 'Error';
   if (flavour === 'json') {
     return {
       contentType: 'application/json; charset=utf-8',
-      payload: JSON.stringify({ error: body.code, message: body.message, status: body.status, requestId: body.requestId }),
+      payload: JSON.stringify({
+        error: body.code,
+        message: body.message,
+        status: body.status,
+        requestId: body.requestId,
+      }),
     };
   }
   if (flavour === 'html') {

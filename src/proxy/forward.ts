@@ -88,7 +88,12 @@ function hasBody(req: IncomingMessage): boolean {
  * whole). Resolves when the exchange is over; never rejects. Errors before the response
  * started are returned for the caller to render; after, the client connection is cut.
  */
-export function forward(pool: Pool, req: IncomingMessage, res: ServerResponse, o: ForwardOptions): Promise<ForwardResult> {
+export function forward(
+  pool: Pool,
+  req: IncomingMessage,
+  res: ServerResponse,
+  o: ForwardOptions,
+): Promise<ForwardResult> {
   return new Promise((resolve) => {
     const abort = new AbortController();
     let timedOut = false;
@@ -98,7 +103,11 @@ export function forward(pool: Pool, req: IncomingMessage, res: ServerResponse, o
     let body: Dispatcher.DispatchOptions['body'] = null;
     if (hasBody(req)) {
       const cl = req.headers['content-length'];
-      if (cl !== undefined && req.headers['transfer-encoding'] === undefined && Number(cl) <= o.maxBodyBytes) {
+      if (
+        cl !== undefined &&
+        req.headers['transfer-encoding'] === undefined &&
+        Number(cl) <= o.maxBodyBytes
+      ) {
         body = req;
       } else {
         limiter = new BodyLimit(o.maxBodyBytes);
@@ -138,12 +147,18 @@ export function forward(pool: Pool, req: IncomingMessage, res: ServerResponse, o
       },
       ({ statusCode, headers }) => {
         upstreamStatus = statusCode;
-        res.writeHead(statusCode, downstreamHeaders(headers as Record<string, string | string[]>, o.requestId));
+        res.writeHead(
+          statusCode,
+          downstreamHeaders(headers as Record<string, string | string[]>, o.requestId),
+        );
         return res;
       },
       (err) => {
         if (!err) {
-          done({ status: upstreamStatus ?? 502, ...(upstreamStatus !== undefined ? { upstreamStatus } : {}) });
+          done({
+            status: upstreamStatus ?? 502,
+            ...(upstreamStatus !== undefined ? { upstreamStatus } : {}),
+          });
           return;
         }
         let code: ErrorCode;

@@ -5,7 +5,7 @@ import { ERRORS, type ErrorCode, GatehouseError } from '../errors/index.ts';
 import type { Decision, RequestInfo } from '../model/index.ts';
 import { REASONS } from '../model/index.ts';
 import { publish } from '../observe/index.ts';
-import { decisionMessage, renderDeny, flavourFor, sendDeny } from './deny-response.ts';
+import { decisionMessage, flavourFor, renderDeny, sendDeny } from './deny-response.ts';
 import { forward } from './forward.ts';
 import { buildRequestInfo, type ListenerContext } from './request-info.ts';
 import { runtimeFor } from './runtime.ts';
@@ -59,8 +59,14 @@ export function createRequestHandler(ctx: ProxyContext, listener: ListenerContex
     if (!built.ok) {
       const error = new GatehouseError(built.code, built.detail);
       res.setHeader('connection', 'close');
-      sendDeny(res, { status: error.status, code: error.code, message: error.publicMessage, requestId: built.id }, req.headers.accept);
-      finish(built.partial, { ...INVALID_REQUEST, detail: built.detail }, error.status, start, { errorCode: error.code });
+      sendDeny(
+        res,
+        { status: error.status, code: error.code, message: error.publicMessage, requestId: built.id },
+        req.headers.accept,
+      );
+      finish(built.partial, { ...INVALID_REQUEST, detail: built.detail }, error.status, start, {
+        errorCode: error.code,
+      });
       return;
     }
     const info = built.info;
@@ -74,7 +80,16 @@ export function createRequestHandler(ctx: ProxyContext, listener: ListenerContex
     if (verdict instanceof Promise) {
       verdict.then(
         (v) => proceed(ctx, engine, req, res, info, v, start),
-        () => proceed(ctx, engine, req, res, info, { decision: { outcome: 'deny', mode: 'enforce', reasons: ['internal-error'] } }, start),
+        () =>
+          proceed(
+            ctx,
+            engine,
+            req,
+            res,
+            info,
+            { decision: { outcome: 'deny', mode: 'enforce', reasons: ['internal-error'] } },
+            start,
+          ),
       );
     } else {
       proceed(ctx, engine, req, res, info, verdict, start);
@@ -82,12 +97,23 @@ export function createRequestHandler(ctx: ProxyContext, listener: ListenerContex
   };
 }
 
-function deny(res: ServerResponse, req: IncomingMessage, info: RequestInfo, decision: Decision, start: number): void {
+function deny(
+  res: ServerResponse,
+  req: IncomingMessage,
+  info: RequestInfo,
+  decision: Decision,
+  start: number,
+): void {
   const status = statusFor(decision);
   const reason = decision.reasons[0] ?? 'internal-error';
   const headers: Record<string, string> = {};
   if (status === 401) headers['www-authenticate'] = wwwAuthenticate(decision);
-  sendDeny(res, { status, code: reason, message: decisionMessage(decision), requestId: info.id }, req.headers.accept, headers);
+  sendDeny(
+    res,
+    { status, code: reason, message: decisionMessage(decision), requestId: info.id },
+    req.headers.accept,
+    headers,
+  );
   finish(info, decision, status, start);
 }
 
@@ -101,7 +127,11 @@ export function wwwAuthenticate(decision: Decision): string {
 }
 
 function failure(res: ServerResponse, req: IncomingMessage, info: RequestInfo, error: GatehouseError): void {
-  sendDeny(res, { status: error.status, code: error.code, message: error.publicMessage, requestId: info.id }, req.headers.accept);
+  sendDeny(
+    res,
+    { status: error.status, code: error.code, message: error.publicMessage, requestId: info.id },
+    req.headers.accept,
+  );
 }
 
 function proceed(
@@ -115,7 +145,13 @@ function proceed(
 ): void {
   const { decision, route } = verdict;
   if (!letsThrough(decision) || !route?.upstream) {
-    deny(res, req, info, route?.upstream || !route ? decision : { ...decision, outcome: 'deny', reasons: ['internal-error'] }, start);
+    deny(
+      res,
+      req,
+      info,
+      route?.upstream || !route ? decision : { ...decision, outcome: 'deny', reasons: ['internal-error'] },
+      start,
+    );
     return;
   }
   const cl = req.headers['content-length'];
@@ -174,7 +210,9 @@ function proceed(
       });
       return;
     }
-    finish(info, decision, result.status, start, { ...(result.upstreamStatus !== undefined ? { upstreamStatus: result.upstreamStatus } : {}) });
+    finish(info, decision, result.status, start, {
+      ...(result.upstreamStatus !== undefined ? { upstreamStatus: result.upstreamStatus } : {}),
+    });
   });
 }
 
@@ -189,7 +227,9 @@ export function createUpgradeHandler(ctx: ProxyContext, listener: ListenerContex
     if (!built.ok) {
       const status = ERRORS[built.code].status;
       rawDeny(socket, status, built.code, built.id, req.headers.accept);
-      finish(built.partial, { ...INVALID_REQUEST, detail: built.detail }, status, start, { errorCode: built.code });
+      finish(built.partial, { ...INVALID_REQUEST, detail: built.detail }, status, start, {
+        errorCode: built.code,
+      });
       return;
     }
     const info = built.info;
@@ -226,11 +266,32 @@ export function createUpgradeHandler(ctx: ProxyContext, listener: ListenerContex
   };
 }
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 413: 'Payload Too Large', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  413: 'Payload Too Large',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
 
-function rawDeny(socket: Duplex, status: number, code: string, requestId: string, accept: string | undefined): void {
+function rawDeny(
+  socket: Duplex,
+  status: number,
+  code: string,
+  requestId: string,
+  accept: string | undefined,
+): void {
   if (socket.destroyed) return;
-  const message = code in REASONS ? REASONS[code as keyof typeof REASONS] : code in ERRORS ? ERRORS[code as ErrorCode].message : 'denied';
+  const message =
+    code in REASONS
+      ? REASONS[code as keyof typeof REASONS]
+      : code in ERRORS
+        ? ERRORS[code as ErrorCode].message
+        : 'denied';
   const { contentType, payload } = renderDeny({ status, code, message, requestId }, flavourFor(accept));
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\ncontent-type: ${contentType}\r\ncontent-length: ${Buffer.byteLength(payload)}\r\ncache-control: no-store\r\nx-request-id: ${requestId}\r\nconnection: close\r\n\r\n${payload}`,

@@ -26,7 +26,14 @@ const EXACT = new Set([
   'x-ms-token-aad-access-token',
 ]);
 
-const PREFIXES = ['x-gatehouse-', 'x-auth-request-', 'x-pomerium-', 'cf-access-', 'x-ms-client-principal', 'x-amzn-oidc-'];
+const PREFIXES = [
+  'x-gatehouse-',
+  'x-auth-request-',
+  'x-pomerium-',
+  'cf-access-',
+  'x-ms-client-principal',
+  'x-amzn-oidc-',
+];
 
 /**
  * Whether an incoming header (lower-case name) must be stripped before forwarding.
@@ -37,7 +44,10 @@ export function isIdentityHeader(name: string, extra?: ReadonlySet<string>): boo
   if (extra?.has(name)) return true;
   for (const p of PREFIXES) if (name.startsWith(p)) return true;
   // Google IAP and friends: x-goog-iap-jwt-assertion, x-goog-authenticated-user-*
-  if (name.startsWith('x-goog-') && (name.endsWith('-assertion') || name.startsWith('x-goog-authenticated-user'))) {
+  if (
+    name.startsWith('x-goog-') &&
+    (name.endsWith('-assertion') || name.startsWith('x-goog-authenticated-user'))
+  ) {
     return true;
   }
   return false;

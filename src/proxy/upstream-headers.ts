@@ -5,7 +5,15 @@ import { connectionTokens, HOP_BY_HOP } from './hop-by-hop.ts';
 import { isIdentityHeader } from './hygiene.ts';
 
 /** Headers Gatehouse sets itself for the upstream; incoming copies are dropped. */
-const REBUILT = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'forwarded', 'x-request-id', 'x-real-ip']);
+const REBUILT = new Set([
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-forwarded-port',
+  'forwarded',
+  'x-request-id',
+  'x-real-ip',
+]);
 
 export interface UpstreamHeaderOptions {
   /** Whether the TCP peer is a trusted proxy (its forwarding headers are extended, not replaced). */
@@ -43,9 +51,11 @@ export function upstreamHeaders(
   const peer = info.peerAddress.startsWith('::ffff:') ? info.peerAddress.slice(7) : info.peerAddress;
   const incomingXff = options.peerTrusted ? h['x-forwarded-for'] : undefined;
   out.push('x-forwarded-for', incomingXff ? `${incomingXff}, ${peer}` : peer);
-  const proto = options.peerTrusted && typeof h['x-forwarded-proto'] === 'string' ? h['x-forwarded-proto'] : info.scheme;
+  const proto =
+    options.peerTrusted && typeof h['x-forwarded-proto'] === 'string' ? h['x-forwarded-proto'] : info.scheme;
   out.push('x-forwarded-proto', proto);
-  const fwdHost = options.peerTrusted && typeof h['x-forwarded-host'] === 'string' ? h['x-forwarded-host'] : h.host;
+  const fwdHost =
+    options.peerTrusted && typeof h['x-forwarded-host'] === 'string' ? h['x-forwarded-host'] : h.host;
   if (fwdHost) out.push('x-forwarded-host', fwdHost);
   out.push('x-request-id', info.id);
   if (options.add) out.push(...options.add);

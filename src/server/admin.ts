@@ -2,7 +2,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Metrics } from '../metrics/index.ts';
 
-export type AdminRoute = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => void | Promise<void>;
+export type AdminRoute = (
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  url: URL,
+) => void | Promise<void>;
 
 export interface AdminOptions {
   readonly address: string;
@@ -14,8 +18,17 @@ export interface AdminOptions {
   readonly routes?: ReadonlyMap<string, AdminRoute>;
 }
 
-function send(res: http.ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
-  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+function send(
+  res: http.ServerResponse,
+  status: number,
+  body: string,
+  type = 'text/plain; charset=utf-8',
+): void {
+  res.writeHead(status, {
+    'content-type': type,
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+  });
   res.end(body);
 }
 
@@ -24,7 +37,9 @@ function send(res: http.ServerResponse, status: number, body: string, type = 'te
  * `/healthz` (process alive), `/readyz` (config loaded, listeners up, not draining),
  * `/metrics` (Prometheus). Anything else is 404.
  */
-export async function startAdmin(o: AdminOptions): Promise<{ server: http.Server; port: number; close(): void }> {
+export async function startAdmin(
+  o: AdminOptions,
+): Promise<{ server: http.Server; port: number; close(): void }> {
   const server = http.createServer({ requestTimeout: 10_000, headersTimeout: 5_000 }, (req, res) => {
     let url: URL;
     try {

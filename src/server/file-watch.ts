@@ -7,7 +7,11 @@ import { basename, dirname } from 'node:path';
  * spiffe-helper) are seen; a cheap stat poll backs up fs.watch where events are unreliable.
  * Debounced: a burst of events gives one call.
  */
-export function watchFiles(files: readonly string[], onChange: () => void, options: { debounceMs?: number; pollMs?: number } = {}): () => void {
+export function watchFiles(
+  files: readonly string[],
+  onChange: () => void,
+  options: { debounceMs?: number; pollMs?: number } = {},
+): () => void {
   const debounceMs = options.debounceMs ?? 150;
   const pollMs = options.pollMs ?? 2_000;
   let timer: NodeJS.Timeout | undefined;
@@ -32,14 +36,17 @@ export function watchFiles(files: readonly string[], onChange: () => void, optio
       // directory not watchable: the poll below still notices changes
     }
   }
-  const stamp = () => files.map((f) => {
-    try {
-      const s = statSync(f);
-      return `${s.mtimeMs}:${s.size}:${s.ino}`;
-    } catch {
-      return 'missing';
-    }
-  }).join('|');
+  const stamp = () =>
+    files
+      .map((f) => {
+        try {
+          const s = statSync(f);
+          return `${s.mtimeMs}:${s.size}:${s.ino}`;
+        } catch {
+          return 'missing';
+        }
+      })
+      .join('|');
   let last = stamp();
   const poll = setInterval(() => {
     const now = stamp();

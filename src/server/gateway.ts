@@ -1,6 +1,12 @@
 import type { Logger } from 'pino';
 import { AuditLog } from '../audit/index.ts';
-import { type Config, type ConfigProblem, formatProblem, loadConfigFile, loadConfigText } from '../config/index.ts';
+import {
+  type Config,
+  type ConfigProblem,
+  formatProblem,
+  loadConfigFile,
+  loadConfigText,
+} from '../config/index.ts';
 import { buildEngine, type Engine, type EngineParts } from '../decision/index.ts';
 import { Metrics } from '../metrics/index.ts';
 import { channels, publish } from '../observe/index.ts';
@@ -25,7 +31,9 @@ export interface GatewayOptions {
   readonly adminRoutes?: ReadonlyMap<string, AdminRoute>;
 }
 
-type LoadOutcome = { ok: true; config: Config; warnings: ConfigProblem[] } | { ok: false; problems: ConfigProblem[] };
+type LoadOutcome =
+  | { ok: true; config: Config; warnings: ConfigProblem[] }
+  | { ok: false; problems: ConfigProblem[] };
 
 export class ConfigRejectedError extends Error {
   readonly problems: readonly ConfigProblem[];
@@ -57,12 +65,23 @@ export class Gateway {
   readonly #log: Logger;
   readonly #onReloadEvent = (m: unknown) => {
     const e = m as { ok: boolean; generation: number; trigger: string; problems?: string[]; file?: string };
-    if (e.ok) this.#log.info({ event: 'config-loaded', generation: e.generation, trigger: e.trigger }, 'config loaded');
-    else this.#log.error({ event: 'config-rejected', trigger: e.trigger, problems: e.problems }, 'config rejected; the previous config keeps serving');
+    if (e.ok)
+      this.#log.info(
+        { event: 'config-loaded', generation: e.generation, trigger: e.trigger },
+        'config loaded',
+      );
+    else
+      this.#log.error(
+        { event: 'config-rejected', trigger: e.trigger, problems: e.problems },
+        'config rejected; the previous config keeps serving',
+      );
   };
   readonly #onInternal = (m: unknown) => {
     const e = m as { where: string; requestId?: string; error: unknown };
-    this.#log.error({ event: 'internal-error', where: e.where, requestId: e.requestId, error: describeError(e.error) }, 'internal error (request denied)');
+    this.#log.error(
+      { event: 'internal-error', where: e.where, requestId: e.requestId, error: describeError(e.error) },
+      'internal error (request denied)',
+    );
   };
   readonly #onUpstream = (m: unknown) => {
     this.#log.warn({ event: 'upstream-error', ...(m as object) }, 'upstream error');
@@ -70,7 +89,11 @@ export class Gateway {
   readonly #onTls = (m: unknown) => {
     const e = m as { listener: string; ok: boolean; error?: string };
     if (e.ok) this.#log.info({ event: 'tls-reloaded', listener: e.listener }, 'TLS certificate reloaded');
-    else this.#log.error({ event: 'tls-reload-failed', listener: e.listener, error: e.error }, 'TLS reload failed; old certificate kept');
+    else
+      this.#log.error(
+        { event: 'tls-reload-failed', listener: e.listener, error: e.error },
+        'TLS reload failed; old certificate kept',
+      );
   };
 
   private constructor(o: GatewayOptions) {
@@ -103,7 +126,12 @@ export class Gateway {
     return l.port();
   }
   get ready(): boolean {
-    return !this.#draining && this.#engine !== undefined && this.#listeners.length > 0 && this.#listeners.every((l) => l.server.listening);
+    return (
+      !this.#draining &&
+      this.#engine !== undefined &&
+      this.#listeners.length > 0 &&
+      this.#listeners.every((l) => l.server.listening)
+    );
   }
 
   async #load(): Promise<LoadOutcome> {
@@ -121,7 +149,8 @@ export class Gateway {
     if (!loaded.ok) throw new ConfigRejectedError(loaded.problems, this.#o.configFile);
     const built = buildEngine(loaded.config, 1, this.#o.parts);
     if (!built.ok) throw new ConfigRejectedError(built.problems, this.#o.configFile);
-    for (const w of [...loaded.warnings, ...built.warnings]) this.#log.warn({ event: 'config-warning' }, formatProblem(w, this.#o.configFile));
+    for (const w of [...loaded.warnings, ...built.warnings])
+      this.#log.warn({ event: 'config-warning' }, formatProblem(w, this.#o.configFile));
     this.#engine = built.engine;
     this.#generation = 1;
     this.#audit = new AuditLog({ output: loaded.config.audit.output });
@@ -148,7 +177,12 @@ export class Gateway {
       await this.#closeAll();
       throw err;
     }
-    publish.configReload({ ok: true, generation: 1, trigger: 'start', ...(this.#o.configFile ? { file: this.#o.configFile } : {}) });
+    publish.configReload({
+      ok: true,
+      generation: 1,
+      trigger: 'start',
+      ...(this.#o.configFile ? { file: this.#o.configFile } : {}),
+    });
     if (this.#o.configFile && this.#o.watch !== false) {
       this.#stopWatch = watchFiles([this.#o.configFile], () => void this.reload('file'));
     }
@@ -176,17 +210,27 @@ export class Gateway {
    * Load the config again and swap it in if valid. An invalid config is rejected, logged and
    * counted; the old engine keeps serving. Reloads are serialised.
    */
-  reload(trigger: 'file' | 'signal' | 'api' = 'signal'): Promise<{ ok: boolean; problems: readonly ConfigProblem[] }> {
+  reload(
+    trigger: 'file' | 'signal' | 'api' = 'signal',
+  ): Promise<{ ok: boolean; problems: readonly ConfigProblem[] }> {
     const run = this.#reloading.then(() => this.#reloadNow(trigger));
     this.#reloading = run.catch(() => {});
     return run;
   }
 
-  async #reloadNow(trigger: 'file' | 'signal' | 'api'): Promise<{ ok: boolean; problems: readonly ConfigProblem[] }> {
+  async #reloadNow(
+    trigger: 'file' | 'signal' | 'api',
+  ): Promise<{ ok: boolean; problems: readonly ConfigProblem[] }> {
     if (this.#draining) return { ok: false, problems: [] };
     const file = this.#o.configFile;
     const reject = (problems: readonly ConfigProblem[]) => {
-      publish.configReload({ ok: false, generation: this.#generation, trigger, problems: problems.map((p) => formatProblem(p, file)), ...(file ? { file } : {}) });
+      publish.configReload({
+        ok: false,
+        generation: this.#generation,
+        trigger,
+        problems: problems.map((p) => formatProblem(p, file)),
+        ...(file ? { file } : {}),
+      });
       return { ok: false, problems };
     };
     let loaded: LoadOutcome;
@@ -204,7 +248,8 @@ export class Gateway {
     this.#engine = built.engine; // the swap: one assignment; in-flight requests keep `old`
     this.#pools.retainOnly(built.engine.routes, loaded.config.proxy.shutdownGraceMs);
     setTimeout(() => old.close(), 60_000).unref();
-    for (const w of [...loaded.warnings, ...built.warnings, ...restartOnly]) this.#log.warn({ event: 'config-warning' }, formatProblem(w, file));
+    for (const w of [...loaded.warnings, ...built.warnings, ...restartOnly])
+      this.#log.warn({ event: 'config-warning' }, formatProblem(w, file));
     publish.configReload({ ok: true, generation: this.#generation, trigger, ...(file ? { file } : {}) });
     return { ok: true, problems: [...loaded.warnings, ...built.warnings, ...restartOnly] };
   }
@@ -255,13 +300,28 @@ export class Gateway {
 function restartOnlyChanges(before: Config, after: Config): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   if (JSON.stringify(before.listeners) !== JSON.stringify(after.listeners)) {
-    out.push({ severity: 'warning', code: 'restart-required', pointer: '/listeners', message: 'listener changes take effect after a restart' });
+    out.push({
+      severity: 'warning',
+      code: 'restart-required',
+      pointer: '/listeners',
+      message: 'listener changes take effect after a restart',
+    });
   }
   if (JSON.stringify(before.admin) !== JSON.stringify(after.admin)) {
-    out.push({ severity: 'warning', code: 'restart-required', pointer: '/admin', message: 'admin listener changes take effect after a restart' });
+    out.push({
+      severity: 'warning',
+      code: 'restart-required',
+      pointer: '/admin',
+      message: 'admin listener changes take effect after a restart',
+    });
   }
   if (JSON.stringify(before.audit) !== JSON.stringify(after.audit)) {
-    out.push({ severity: 'warning', code: 'restart-required', pointer: '/audit', message: 'audit output changes take effect after a restart' });
+    out.push({
+      severity: 'warning',
+      code: 'restart-required',
+      pointer: '/audit',
+      message: 'audit output changes take effect after a restart',
+    });
   }
   return out;
 }

@@ -5,7 +5,12 @@ import type { AddressInfo } from 'node:net';
 import type { Config, ListenerConfig } from '../config/index.ts';
 import { GatehouseError } from '../errors/index.ts';
 import { publish } from '../observe/index.ts';
-import { createRequestHandler, createUpgradeHandler, type ListenerContext, type ProxyContext } from '../proxy/index.ts';
+import {
+  createRequestHandler,
+  createUpgradeHandler,
+  type ListenerContext,
+  type ProxyContext,
+} from '../proxy/index.ts';
 import { watchFiles } from './file-watch.ts';
 
 export interface RunningListener {
@@ -25,7 +30,11 @@ function readTls(l: ListenerConfig): { cert: Buffer; key: Buffer } {
   try {
     return { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) };
   } catch (err) {
-    throw new GatehouseError('ERR_TLS_MATERIAL', `listener ${l.name}: cannot read ${tls.certFile} / ${tls.keyFile}`, { cause: err });
+    throw new GatehouseError(
+      'ERR_TLS_MATERIAL',
+      `listener ${l.name}: cannot read ${tls.certFile} / ${tls.keyFile}`,
+      { cause: err },
+    );
   }
 }
 
@@ -90,8 +99,10 @@ export async function startListener(
       socket.destroy();
       return;
     }
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    const text = status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request';
+    const status =
+      err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const text =
+      status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request';
     socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
   });
   await new Promise<void>((resolve, reject) => {

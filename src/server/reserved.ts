@@ -4,7 +4,12 @@ import type { RequestInfo } from '../model/index.ts';
 import { publish } from '../observe/index.ts';
 import { sendDeny } from '../proxy/index.ts';
 
-export type ReservedHandler = (info: RequestInfo, req: IncomingMessage, res: ServerResponse, engine: Engine) => void;
+export type ReservedHandler = (
+  info: RequestInfo,
+  req: IncomingMessage,
+  res: ServerResponse,
+  engine: Engine,
+) => void;
 
 /**
  * Paths Gatehouse answers itself on every host: `/.gatehouse/…` (auth, login, callback,
@@ -14,14 +19,19 @@ export type ReservedHandler = (info: RequestInfo, req: IncomingMessage, res: Ser
 export function reservedPaths(handlers: ReadonlyMap<string, ReservedHandler>) {
   return (info: RequestInfo, req: IncomingMessage, res: ServerResponse, engine: Engine): boolean => {
     const p = info.path;
-    if (!p.startsWith('/.gatehouse/') && p !== '/.gatehouse' && !p.startsWith('/.well-known/gatehouse/')) return false;
+    if (!p.startsWith('/.gatehouse/') && p !== '/.gatehouse' && !p.startsWith('/.well-known/gatehouse/'))
+      return false;
     const handler = handlers.get(p);
     if (handler) {
       handler(info, req, res, engine);
       return true;
     }
     const start = performance.now();
-    sendDeny(res, { status: 404, code: 'route-not-found', message: 'no such Gatehouse endpoint', requestId: info.id }, req.headers.accept);
+    sendDeny(
+      res,
+      { status: 404, code: 'route-not-found', message: 'no such Gatehouse endpoint', requestId: info.id },
+      req.headers.accept,
+    );
     publish.requestFinished({
       request: info,
       decision: { outcome: 'deny', mode: 'enforce', reasons: ['route-not-found'] },

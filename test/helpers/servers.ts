@@ -2,8 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import { stringify } from 'yaml';
-import { Gateway } from '../../src/server/index.ts';
-import { createLogger } from '../../src/server/index.ts';
+import { createLogger, Gateway } from '../../src/server/index.ts';
 import { engineParts } from '../../src/server/parts.ts';
 
 export interface Upstream {

@@ -54,6 +54,11 @@ export class KeySource {
     return this.#loads;
   }
 
+  /** The last loaded keys whatever their age (for carrying cache entries across a reload). */
+  get current(): KeySet | undefined {
+    return this.#snapshot?.set;
+  }
+
   /** Why the last load failed, if it did (for the audit detail; never holds key material). */
   get lastError(): unknown {
     return this.#lastError;

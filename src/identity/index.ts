@@ -1,0 +1,12 @@
+export { type Authenticator, type AuthnResult, NOT_MINE } from './authenticator.ts';
+export {
+  clientCertificateMissingReason,
+  createMtlsAuthenticator,
+  type MtlsAuthenticator,
+  type MtlsAuthenticatorConfig,
+  type MtlsAuthenticatorDeps,
+  type MtlsTlsOptionsSource,
+  type MtlsTlsServerOptions,
+  mtlsTlsServerOptions,
+  parseSpiffeId,
+} from './mtls/index.ts';

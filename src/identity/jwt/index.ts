@@ -1,0 +1,9 @@
+export {
+  createJwtAuthenticator,
+  JwtAuthenticator,
+  type JwtAuthenticatorDeps,
+  type JwtAuthenticatorStats,
+} from './jwt-authenticator.ts';
+export type { ClaimExpectation, JwtIssuerSettings } from './settings.ts';
+export type { SignatureVerifier } from './signature.ts';
+export { parseSpiffeId, type SpiffeParseResult } from './spiffe-id.ts';
