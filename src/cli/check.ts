@@ -1,6 +1,7 @@
 import { type ConfigProblem, formatProblem, loadConfigFile } from '../config/index.ts';
 import { buildEngine } from '../decision/index.ts';
 import { engineParts } from '../server/parts.ts';
+import { Propagation } from '../server/propagation.ts';
 
 export interface CheckOutput {
   readonly ok: boolean;
@@ -14,10 +15,14 @@ export interface CheckOutput {
 export async function checkConfig(file: string): Promise<CheckOutput> {
   const loaded = await loadConfigFile(file);
   if (!loaded.ok) return { ok: false, problems: loaded.problems };
+  const keys = new Propagation().prepare(loaded.config, Date.now() / 1000).problems;
   const built = buildEngine(loaded.config, 0, engineParts({ checkOnly: true }));
-  if (!built.ok) return { ok: false, problems: [...built.problems, ...loaded.warnings] };
+  const keyErrors = keys.filter((p) => p.severity === 'error');
+  if (!built.ok || keyErrors.length > 0) {
+    return { ok: false, problems: [...(built.ok ? [] : built.problems), ...keys, ...loaded.warnings] };
+  }
   built.engine.close();
-  return { ok: true, problems: [...loaded.warnings, ...built.warnings] };
+  return { ok: true, problems: [...loaded.warnings, ...keys, ...built.warnings] };
 }
 
 export async function runCheck(file: string, out: (s: string) => void, json: boolean): Promise<number> {

@@ -10,6 +10,7 @@ export {
   type RouteConfig,
   type UpstreamConfig,
 } from './schema.ts';
+export type { AssertionConfig, RouteAssertionConfig } from './schema-assertion.ts';
 export { SecretRef } from './secret-ref.ts';
 export { resolveSecret } from './secrets.ts';
 export { routeId, semanticProblems } from './semantic.ts';

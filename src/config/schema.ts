@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Cidr, Millis, Timeouts } from './schema-common.ts';
+import { AssertionSchema, RouteAssertionSchema } from './schema-assertion.ts';
 import { IdentitySchema } from './schema-identity.ts';
 import { PolicySchema } from './schema-policy.ts';
 import { SecretRef } from './secret-ref.ts';
@@ -91,6 +92,7 @@ const Route = z.strictObject({
   timeouts: Timeouts.optional(),
   forwardAuthorization: z.boolean().default(false).describe('Forward the Authorization header upstream'),
   listeners: z.array(z.string()).optional().describe('Serve this route only on these listeners'),
+  assertion: RouteAssertionSchema.default(() => RouteAssertionSchema.parse({})),
 });
 
 const ProxySettings = z.strictObject({
@@ -142,6 +144,7 @@ export const ConfigSchema = z
     admin: Admin.default({ address: '127.0.0.1', port: 9901 }),
     proxy: ProxySettings.default(() => ProxySettings.parse({})),
     identity: IdentitySchema.default(() => IdentitySchema.parse({})),
+    assertion: AssertionSchema.default(() => AssertionSchema.parse({})),
     policies: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/), PolicySchema).default({}),
     routes: z.array(Route).default([]),
     audit: Audit.default({ output: 'stdout' }),

@@ -1,3 +1,4 @@
+import type { RouteAssertion } from '../assertion/index.ts';
 import type { Config, ConfigProblem } from '../config/index.ts';
 import { routeId } from '../config/index.ts';
 import type { Authenticator } from '../identity/authenticator.ts';
@@ -83,6 +84,7 @@ export function buildEngine(
       timeouts,
       forwardAuthorization: route.forwardAuthorization,
       ...(route.listeners ? { listeners: new Set(route.listeners) } : {}),
+      assertion: routeAssertion(route, upstream?.url),
       config: route,
     });
   });
@@ -127,6 +129,27 @@ export function buildEngine(
     },
   };
   return { ok: true, engine, warnings: problems };
+}
+
+function routeAssertion(route: Config['routes'][number], upstreamUrl: string | undefined): RouteAssertion {
+  const a = route.assertion;
+  let audience = a.audience;
+  if (!audience) {
+    try {
+      audience = upstreamUrl ? new URL(upstreamUrl).origin : 'gatehouse';
+    } catch {
+      audience = 'gatehouse';
+    }
+  }
+  const claims = Object.freeze([...a.claims]);
+  return Object.freeze({
+    enabled: a.enabled,
+    audience,
+    claims,
+    maxBytes: a.maxBytes,
+    claimsKey: claims.join(','),
+    ...(a.headers ? { plainHeaders: Object.freeze({ ...a.headers }) } : {}),
+  });
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -1,3 +1,4 @@
+import type { RouteAssertion } from '../assertion/index.ts';
 import type { RouteConfig, UpstreamConfig } from '../config/index.ts';
 import type { Decision, Principal, RequestInfo } from '../model/index.ts';
 
@@ -25,5 +26,7 @@ export interface CompiledRoute {
   readonly forwardAuthorization: boolean;
   /** Listener names this route is served on; undefined = all. */
   readonly listeners?: ReadonlySet<string>;
+  /** What the upstream is told: assertion audience, claims, size budget, plain headers. */
+  readonly assertion: RouteAssertion;
   readonly config: RouteConfig;
 }

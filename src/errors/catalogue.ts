@@ -24,6 +24,7 @@ export const ERRORS = {
   ERR_UPSTREAM_UNAVAILABLE: { status: 503, message: 'the upstream service is unavailable' },
   ERR_UPSTREAM_TIMEOUT: { status: 504, message: 'the upstream service did not answer in time' },
   ERR_UPSTREAM_PROTOCOL: { status: 502, message: 'the upstream service answered with an invalid response' },
+  ERR_ASSERTION_KEY: { status: 500, message: 'an assertion signing key cannot be loaded' },
   ERR_TLS_MATERIAL: { status: 500, message: 'a TLS certificate or key cannot be loaded' },
   ERR_INTERNAL: { status: 500, message: 'internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;

@@ -1,5 +1,14 @@
 export { type Authenticator, type AuthnResult, NOT_MINE } from './authenticator.ts';
 export {
+  type ClaimExpectation,
+  createJwtAuthenticator,
+  JwtAuthenticator,
+  type JwtAuthenticatorDeps,
+  type JwtAuthenticatorStats,
+  type JwtIssuerSettings,
+  type SignatureVerifier,
+} from './jwt/index.ts';
+export {
   clientCertificateMissingReason,
   createMtlsAuthenticator,
   type MtlsAuthenticator,

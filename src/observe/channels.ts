@@ -49,12 +49,19 @@ export interface TlsReloadEvent {
   readonly error?: string;
 }
 
+export interface AssertionTrimmedEvent {
+  readonly audience: string;
+  readonly droppedGroups: number;
+  readonly droppedClaims: readonly string[];
+}
+
 export const channels = {
   requestFinished: diagnosticsChannel.channel('gatehouse:request:finished'),
   configReload: diagnosticsChannel.channel('gatehouse:config:reload'),
   upstreamError: diagnosticsChannel.channel('gatehouse:upstream:error'),
   internalError: diagnosticsChannel.channel('gatehouse:internal:error'),
   tlsReload: diagnosticsChannel.channel('gatehouse:tls:reload'),
+  assertionTrimmed: diagnosticsChannel.channel('gatehouse:assertion:trimmed'),
 } as const;
 
 /** Publish helpers keep the event shapes typed at every call site. */
@@ -73,5 +80,8 @@ export const publish = {
   },
   tlsReload(event: TlsReloadEvent): void {
     if (channels.tlsReload.hasSubscribers) channels.tlsReload.publish(event);
+  },
+  assertionTrimmed(event: AssertionTrimmedEvent): void {
+    if (channels.assertionTrimmed.hasSubscribers) channels.assertionTrimmed.publish(event);
   },
 };

@@ -1,4 +1,5 @@
 export {
+  type AssertionTrimmedEvent,
   type ConfigReloadEvent,
   channels,
   type InternalErrorEvent,

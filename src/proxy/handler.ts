@@ -1,6 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { decide, type Engine, letsThrough, statusFor, type Verdict } from '../decision/index.ts';
+import {
+  type CompiledRoute,
+  decide,
+  type Engine,
+  letsThrough,
+  statusFor,
+  type Verdict,
+} from '../decision/index.ts';
 import { ERRORS, type ErrorCode, GatehouseError } from '../errors/index.ts';
 import type { Decision, RequestInfo } from '../model/index.ts';
 import { REASONS } from '../model/index.ts';
@@ -24,6 +31,11 @@ export interface ProxyContext {
    * itself on every host. Returns true when it handled the request.
    */
   reserved?(info: RequestInfo, req: IncomingMessage, res: ServerResponse, engine: Engine): boolean;
+  /**
+   * Identity headers for an allowed request (the signed assertion, plain claim headers), as
+   * [name, value, …]. Throwing denies the request with internal-error (fail closed).
+   */
+  propagate?(decision: Decision, route: CompiledRoute, info: RequestInfo, nowSeconds: number): string[];
 }
 
 const INVALID_REQUEST: Decision = Object.freeze({
@@ -164,7 +176,25 @@ function proceed(
   }
   const rt = runtimeFor(engine);
   const peerTrusted = rt.trustedProxies.has(info.peerAddress);
-  const headers = upstreamHeaders(req, info, route, { peerTrusted, identityHeaders: rt.identityHeaders });
+  let add: string[] | undefined;
+  try {
+    add = ctx.propagate?.(decision, route, info, ctx.nowSeconds());
+  } catch (err) {
+    publish.internalError({ where: 'proxy.propagate', requestId: info.id, error: err });
+    deny(
+      res,
+      req,
+      info,
+      { ...decision, outcome: 'deny', mode: 'enforce', reasons: ['internal-error'] },
+      start,
+    );
+    return;
+  }
+  const headers = upstreamHeaders(req, info, route, {
+    peerTrusted,
+    identityHeaders: rt.identityHeaders,
+    ...(add ? { add } : {}),
+  });
   const path = info.query ? `${info.path}?${info.query}` : info.path;
   let pool: ReturnType<UpstreamPools['forRoute']>;
   try {
@@ -242,7 +272,25 @@ export function createUpgradeHandler(ctx: ProxyContext, listener: ListenerContex
         return;
       }
       const peerTrusted = rt.trustedProxies.has(info.peerAddress);
-      const headers = upstreamHeaders(req, info, route, { peerTrusted, identityHeaders: rt.identityHeaders });
+      let add: string[] | undefined;
+      try {
+        add = ctx.propagate?.(decision, route, info, ctx.nowSeconds());
+      } catch (err) {
+        publish.internalError({ where: 'proxy.propagate', requestId: info.id, error: err });
+        rawDeny(socket, 500, 'internal-error', info.id, req.headers.accept);
+        finish(
+          info,
+          { ...decision, outcome: 'deny', mode: 'enforce', reasons: ['internal-error'] },
+          500,
+          start,
+        );
+        return;
+      }
+      const headers = upstreamHeaders(req, info, route, {
+        peerTrusted,
+        identityHeaders: rt.identityHeaders,
+        ...(add ? { add } : {}),
+      });
       const protocol = typeof req.headers.upgrade === 'string' ? req.headers.upgrade : 'websocket';
       forwardUpgrade(ctx.pools.forRoute(route), req, socket, head, {
         path: info.query ? `${info.path}?${info.query}` : info.path,

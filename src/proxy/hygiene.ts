@@ -39,9 +39,12 @@ const PREFIXES = [
  * Whether an incoming header (lower-case name) must be stripped before forwarding.
  * `extra` holds configured names (claim headers, a renamed assertion header).
  */
-export function isIdentityHeader(name: string, extra?: ReadonlySet<string>): boolean {
+export function isIdentityHeader(rawName: string, extra?: ReadonlySet<string>): boolean {
+  // CGI-style upstreams (WSGI, Rack, PHP, nginx with underscores_in_headers) read `X_Forwarded_User`
+  // and `X-Forwarded-User` as the same variable: compare with '_' folded to '-'.
+  const name = rawName.includes('_') ? rawName.replaceAll('_', '-') : rawName;
   if (EXACT.has(name)) return true;
-  if (extra?.has(name)) return true;
+  if (extra?.has(name) || extra?.has(rawName)) return true;
   for (const p of PREFIXES) if (name.startsWith(p)) return true;
   // Google IAP and friends: x-goog-iap-jwt-assertion, x-goog-authenticated-user-*
   if (

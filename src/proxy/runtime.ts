@@ -18,9 +18,20 @@ export function runtimeFor(engine: Engine): ProxyRuntime {
       trustedProxies: new TrustedProxies(engine.config.proxy.trustedProxies),
       mergeSlashes: engine.config.proxy.mergeSlashes,
       allowSemicolons: engine.config.proxy.allowSemicolons,
-      identityHeaders: new Set<string>(),
+      identityHeaders: identityHeaderNames(engine),
     };
     cache.set(engine, rt);
   }
   return rt;
+}
+
+/** Header names Gatehouse sets itself (assertion, plain claim headers): never accepted from clients. */
+function identityHeaderNames(engine: Engine): ReadonlySet<string> {
+  const names = new Set<string>([engine.config.assertion.header.toLowerCase()]);
+  for (const r of engine.routes) {
+    const h = r.assertion.plainHeaders;
+    if (!h) continue;
+    for (const v of [h.user, h.email, h.groups]) if (v) names.add(v.toLowerCase());
+  }
+  return names;
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Pool } from 'undici';
+import { isIP } from 'node:net';
+import { buildConnector, type Dispatcher, Pool } from 'undici';
 import type { UpstreamConfig } from '../config/index.ts';
 import type { CompiledRoute } from '../decision/index.ts';
 
@@ -59,23 +60,55 @@ function poolKey(u: UpstreamConfig, connectMs: number): string {
 
 function createPool(u: UpstreamConfig, connectMs: number): Pool {
   const url = new URL(u.url);
-  const tls = u.tls;
-  return new Pool(url.origin, {
+  const common = {
     connections: u.connections ?? 128,
     pipelining: 1,
     keepAliveTimeout: 4_000,
     keepAliveMaxTimeout: 60_000,
-    connect: {
-      timeout: connectMs,
-      ...(url.protocol === 'https:'
-        ? {
-            rejectUnauthorized: true,
-            ...(tls?.caFile ? { ca: readFileSync(tls.caFile) } : {}),
-            ...(tls?.certFile ? { cert: readFileSync(tls.certFile) } : {}),
-            ...(tls?.keyFile ? { key: readFileSync(tls.keyFile) } : {}),
-            ...(tls?.serverName ? { servername: tls.serverName } : {}),
-          }
-        : {}),
-    },
+  };
+  if (url.protocol !== 'https:') return new Pool(url.origin, { ...common, connect: { timeout: connectMs } });
+  const tls = u.tls;
+  // The name sent as SNI and checked against the upstream certificate: tls.serverName, else
+  // the URL's host name; none for an IP literal (checked against the certificate's IP SANs).
+  const tlsName = tls?.serverName ?? (isIP(url.hostname.replace(/^\[|\]$/g, '')) ? undefined : url.hostname);
+  const connector = buildConnector({
+    timeout: connectMs,
+    rejectUnauthorized: true,
+    ...(tls?.caFile ? { ca: readFileSync(tls.caFile) } : {}),
+    ...(tls?.certFile ? { cert: readFileSync(tls.certFile) } : {}),
+    ...(tls?.keyFile ? { key: readFileSync(tls.keyFile) } : {}),
+    ...(tlsName ? { servername: tlsName } : {}),
   });
+  return new TlsNamePinnedPool(
+    url.origin,
+    {
+      ...common,
+      // undici would take the TLS name from the request's Host header (the client's host),
+      // not from the upstream URL or tls.serverName: ignore what it passes and use ours.
+      connect: (opts, callback) => connector({ ...opts, servername: tlsName ?? null }, callback),
+    },
+    tlsName ?? url.hostname,
+  );
+}
+
+/**
+ * undici gives every request a TLS server name taken from its Host header, and closes a
+ * keep-alive connection whenever the next request's name differs. Gatehouse forwards the
+ * client's Host, so routes with different hosts sharing one upstream would verify the wrong
+ * name and churn connections. Every request through this pool carries one constant name.
+ */
+class TlsNamePinnedPool extends Pool {
+  readonly #servername: string;
+
+  constructor(origin: string, options: Pool.Options, servername: string) {
+    super(origin, options);
+    this.#servername = servername;
+  }
+
+  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    return super.dispatch(
+      { ...options, servername: this.#servername } as Dispatcher.DispatchOptions,
+      handler,
+    );
+  }
 }

@@ -7,14 +7,16 @@ import {
   loadConfigFile,
   loadConfigText,
 } from '../config/index.ts';
-import { buildEngine, type Engine, type EngineParts } from '../decision/index.ts';
+import { buildEngine, type CompiledRoute, type Engine, type EngineParts } from '../decision/index.ts';
 import { Metrics } from '../metrics/index.ts';
+import type { Decision, RequestInfo } from '../model/index.ts';
 import { channels, publish } from '../observe/index.ts';
 import { UpstreamPools } from '../proxy/index.ts';
 import { type AdminRoute, startAdmin } from './admin.ts';
 import { watchFiles } from './file-watch.ts';
 import { type ClientCertificateOptions, type RunningListener, startListener } from './listeners.ts';
 import { describeError } from './log.ts';
+import { JWKS_PATH, Propagation } from './propagation.ts';
 import { type ReservedHandler, reservedPaths } from './reserved.ts';
 
 export interface GatewayOptions {
@@ -56,6 +58,7 @@ export class Gateway {
   #audit?: AuditLog;
   #metrics = new Metrics();
   #pools = new UpstreamPools();
+  #propagation = new Propagation();
   #stopWatch?: () => void;
   #draining = false;
   #inFlight = 0;
@@ -96,9 +99,23 @@ export class Gateway {
       );
   };
 
+  readonly #onTrim = (m: unknown) => {
+    this.#log.warn(
+      { event: 'assertion-trimmed', ...(m as object) },
+      'assertion over its size budget: claims trimmed',
+    );
+  };
+  readonly #now: () => number;
+
   private constructor(o: GatewayOptions) {
     this.#o = o;
     this.#log = o.logger;
+    this.#now = o.nowSeconds ?? (() => Date.now() / 1000);
+  }
+
+  /** Identity propagation (assertion keys, signer, JWKS). */
+  get propagation(): Propagation {
+    return this.#propagation;
   }
 
   /** Load config, bind everything; rejects with ConfigRejectedError on a bad config. */
@@ -145,20 +162,32 @@ export class Gateway {
     channels.internalError.subscribe(this.#onInternal);
     channels.upstreamError.subscribe(this.#onUpstream);
     channels.tlsReload.subscribe(this.#onTls);
+    channels.assertionTrimmed.subscribe(this.#onTrim);
     const loaded = await this.#load();
     if (!loaded.ok) throw new ConfigRejectedError(loaded.problems, this.#o.configFile);
+    const keys = this.#propagation.prepare(loaded.config, this.#now());
+    const keyErrors = keys.problems.filter((p) => p.severity === 'error');
+    if (keyErrors.length > 0) throw new ConfigRejectedError(keyErrors, this.#o.configFile);
     const built = buildEngine(loaded.config, 1, this.#o.parts);
     if (!built.ok) throw new ConfigRejectedError(built.problems, this.#o.configFile);
-    for (const w of [...loaded.warnings, ...built.warnings])
+    keys.commit();
+    for (const w of [...loaded.warnings, ...keys.problems, ...built.warnings]) {
       this.#log.warn({ event: 'config-warning' }, formatProblem(w, this.#o.configFile));
+    }
     this.#engine = built.engine;
     this.#generation = 1;
     this.#audit = new AuditLog({ output: loaded.config.audit.output });
+    const reserved = new Map(this.#o.reserved ?? []);
+    reserved.set(JWKS_PATH, (_info, req, res) => this.#propagation.serveJwks(req, res, this.#now()));
+    const adminRoutes = new Map(this.#o.adminRoutes ?? []);
+    adminRoutes.set(JWKS_PATH, (req, res) => this.#propagation.serveJwks(req, res, this.#now()));
     const ctx = {
       current: () => this.#engine,
       pools: this.#pools,
-      nowSeconds: this.#o.nowSeconds ?? (() => Date.now() / 1000),
-      reserved: reservedPaths(this.#o.reserved ?? new Map()),
+      nowSeconds: this.#now,
+      reserved: reservedPaths(reserved),
+      propagate: (d: Decision, r: CompiledRoute, i: RequestInfo, n: number) =>
+        this.#propagation.headers(d, r, i, n),
     };
     try {
       for (const l of loaded.config.listeners) {
@@ -171,7 +200,7 @@ export class Gateway {
         port: loaded.config.admin.port,
         metrics: this.#metrics,
         ready: () => this.ready,
-        ...(this.#o.adminRoutes ? { routes: this.#o.adminRoutes } : {}),
+        routes: adminRoutes,
       });
     } catch (err) {
       await this.#closeAll();
@@ -241,8 +270,12 @@ export class Gateway {
     }
     if (!loaded.ok) return reject(loaded.problems);
     const restartOnly = restartOnlyChanges(this.#engine.config, loaded.config);
+    const keys = this.#propagation.prepare(loaded.config, this.#now());
+    const keyErrors = keys.problems.filter((p) => p.severity === 'error');
+    if (keyErrors.length > 0) return reject(keyErrors);
     const built = buildEngine(loaded.config, this.#generation + 1, this.#o.parts, this.#engine);
     if (!built.ok) return reject(built.problems);
+    keys.commit();
     const old = this.#engine;
     this.#generation += 1;
     this.#engine = built.engine; // the swap: one assignment; in-flight requests keep `old`
@@ -293,6 +326,7 @@ export class Gateway {
     channels.internalError.unsubscribe(this.#onInternal);
     channels.upstreamError.unsubscribe(this.#onUpstream);
     channels.tlsReload.unsubscribe(this.#onTls);
+    channels.assertionTrimmed.unsubscribe(this.#onTrim);
   }
 }
 

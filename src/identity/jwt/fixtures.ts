@@ -7,7 +7,10 @@ import type { AddressInfo } from 'node:net';
 import { type CryptoKey, exportJWK, exportSPKI, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
 import { JwtIssuerSchema, type JwtIssuerInput } from '../../config/schema-jwt.ts';
 import type { RequestInfo } from '../../model/index.ts';
+import type { AuthnResult } from '../authenticator.ts';
+import { createJwtAuthenticator, type JwtAuthenticator, type JwtAuthenticatorDeps } from './jwt-authenticator.ts';
 import type { JwtIssuerSettings } from './settings.ts';
+import { joseVerifier, type SignatureVerifier } from './signature.ts';
 
 /** The injected clock of every JWT test: a fixed moment, epoch seconds. */
 export const NOW = 1_750_000_000;
@@ -20,8 +23,12 @@ export interface TestKey {
   readonly publicPem: string;
 }
 
-/** A fresh key pair; its public JWK carries `kid`, `alg` and `use: sig` unless told otherwise. */
-export async function makeKey(alg: string, kid: string | undefined = `${alg.toLowerCase()}-1`, jwkAlg = true): Promise<TestKey> {
+/**
+ * A fresh key pair; its public JWK carries `kid` (default `<alg>-1`; `null` for none), `alg`
+ * (unless `jwkAlg` is false) and `use: sig`.
+ */
+export async function makeKey(alg: string, kidOrNull?: string | null, jwkAlg = true): Promise<TestKey> {
+  const kid = kidOrNull === null ? undefined : (kidOrNull ?? `${alg.toLowerCase()}-1`);
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
   const base = await exportJWK(publicKey);
   const publicJwk: JWK = { ...base, use: 'sig', ...(jwkAlg && { alg }), ...(kid !== undefined && { kid }) };
@@ -150,4 +157,56 @@ export async function startJwksServer(jwks: unknown): Promise<JwksServer> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** A JWKS server, keys for the given algorithms and an authenticator for one issuer (the server URL). */
+export interface Harness {
+  readonly server: JwksServer;
+  /** Keys by algorithm. */
+  readonly keys: Readonly<Record<string, TestKey>>;
+  readonly issuer: string;
+  readonly auth: JwtAuthenticator;
+  /** Signature checks made so far. */
+  verifications(): number;
+  close(): Promise<void>;
+}
+
+export async function startHarness(
+  options: {
+    readonly algorithms?: readonly string[];
+    readonly settings?: Partial<JwtIssuerInput>;
+    readonly deps?: JwtAuthenticatorDeps;
+  } = {},
+): Promise<Harness> {
+  const keys: Record<string, TestKey> = {};
+  for (const alg of options.algorithms ?? ['RS256']) keys[alg] = await makeKey(alg);
+  const server = await startJwksServer(jwksOf(...Object.values(keys)));
+  let verifications = 0;
+  const verifySignature: SignatureVerifier = (token, key, alg) => {
+    verifications++;
+    return joseVerifier(token, key, alg);
+  };
+  const settings = issuerSettings({ issuer: server.url, jwksUrl: server.jwksUrl, ...options.settings });
+  const auth = createJwtAuthenticator([settings], { verifySignature, ...options.deps });
+  return {
+    server,
+    keys,
+    issuer: server.url,
+    auth,
+    verifications: () => verifications,
+    async close() {
+      auth.close();
+      await server.close();
+    },
+  };
+}
+
+/** Authenticates `token` as a bearer token at `now` (default {@link NOW}). */
+export async function authn(auth: JwtAuthenticator, token: string, now = NOW): Promise<AuthnResult> {
+  return auth.authenticate(requestWith(`Bearer ${token}`), now);
+}
+
+/** The deny reason of a result, or its status when it is not a denial. */
+export function outcome(result: AuthnResult): string {
+  return result.status === 'denied' ? result.reason : result.status;
 }

@@ -6,4 +6,3 @@ export {
 } from './jwt-authenticator.ts';
 export type { ClaimExpectation, JwtIssuerSettings } from './settings.ts';
 export type { SignatureVerifier } from './signature.ts';
-export { parseSpiffeId, type SpiffeParseResult } from './spiffe-id.ts';

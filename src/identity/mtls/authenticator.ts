@@ -4,8 +4,8 @@ import { type BundleSnapshot, type BundleStoreOptions, loadBundleStore } from '.
 import { type CertNode, certFingerprint, parseCertNode } from './cert-node.ts';
 import { Lru } from './lru.ts';
 import { peerChain } from './peer-chain.ts';
-import { principalAt, type SvidIdentity, svidIdentity } from './svid-principal.ts';
 import { verifyX509Svid } from './svid.ts';
+import { principalAt, type SvidIdentity, svidIdentity } from './svid-principal.ts';
 
 /**
  * The mTLS authenticator: the client certificate the TLS layer received (unverified: the
@@ -84,7 +84,11 @@ export function createMtlsAuthenticator(
     const snapshot = store.current();
     const hit = cache?.get(fingerprint);
     if (hit) {
-      if (hit.generation === snapshot.generation && nowSeconds >= hit.validFrom && nowSeconds <= hit.validUntil) {
+      if (
+        hit.generation === snapshot.generation &&
+        nowSeconds >= hit.validFrom &&
+        nowSeconds <= hit.validUntil
+      ) {
         hits++;
         return { status: 'authenticated', principal: principalAt(hit.identity, nowSeconds) };
       }
@@ -95,7 +99,11 @@ export function createMtlsAuthenticator(
     try {
       leaf = parseCertNode(chain.leaf, fingerprint);
     } catch (err) {
-      return { status: 'denied', reason: 'cert-invalid', detail: `mtls: leaf cannot be parsed: ${(err as Error).message}` };
+      return {
+        status: 'denied',
+        reason: 'cert-invalid',
+        detail: `mtls: leaf cannot be parsed: ${(err as Error).message}`,
+      };
     }
     const result = verifyX509Svid({
       leaf,
@@ -124,7 +132,11 @@ export function createMtlsAuthenticator(
       try {
         return verify(request, nowSeconds);
       } catch (err) {
-        return { status: 'denied', reason: 'internal-error', detail: `mtls: ${(err as Error)?.message ?? String(err)}` };
+        return {
+          status: 'denied',
+          reason: 'internal-error',
+          detail: `mtls: ${(err as Error)?.message ?? String(err)}`,
+        };
       }
     },
     bundles: () => store.current(),

@@ -97,7 +97,10 @@ function buildSnapshot(generation: number, states: readonly DomainState[]): Bund
  * keep them current. Throws `ERR_CONFIG_INVALID` naming the trust domain's JSON pointer when
  * a bundle cannot be read, is empty, or holds anything but CA certificates.
  */
-export function loadBundleStore(sources: readonly TrustDomainSource[], options: BundleStoreOptions = {}): BundleStore {
+export function loadBundleStore(
+  sources: readonly TrustDomainSource[],
+  options: BundleStoreOptions = {},
+): BundleStore {
   const pointer = options.configPointer ?? '/identity/mtls/trustDomains';
   const states: DomainState[] = sources.map((source, i) => {
     let text: string;
@@ -145,7 +148,12 @@ export function loadBundleStore(sources: readonly TrustDomainSource[], options: 
         const code = (err as NodeJS.ErrnoException).code ?? 'error';
         if (state.failedMarker !== code) {
           state.failedMarker = code;
-          emit({ type: 'bundle-reload-failed', trustDomain: name, file: bundleFile, error: `cannot be read (${code})` });
+          emit({
+            type: 'bundle-reload-failed',
+            trustDomain: name,
+            file: bundleFile,
+            error: `cannot be read (${code})`,
+          });
         }
         continue;
       }
@@ -160,10 +168,20 @@ export function loadBundleStore(sources: readonly TrustDomainSource[], options: 
         state.contentHash = contentHash;
         state.failedMarker = undefined;
         changed = true;
-        emit({ type: 'bundle-reloaded', trustDomain: name, file: bundleFile, certificates: state.anchors.length });
+        emit({
+          type: 'bundle-reloaded',
+          trustDomain: name,
+          file: bundleFile,
+          certificates: state.anchors.length,
+        });
       } catch (err) {
         state.failedMarker = contentHash;
-        emit({ type: 'bundle-reload-failed', trustDomain: name, file: bundleFile, error: (err as Error).message });
+        emit({
+          type: 'bundle-reload-failed',
+          trustDomain: name,
+          file: bundleFile,
+          error: (err as Error).message,
+        });
       }
     }
     if (changed && !closed) {

@@ -30,7 +30,8 @@ export function parseBundlePem(pem: string): CertNode[] {
     index++;
     if (block.label !== 'CERTIFICATE') throw new BundleError(`PEM block ${index} is not a CERTIFICATE`);
     const b64 = block.body.replace(/\s+/g, '');
-    if (!BASE64.test(b64) || b64.length % 4 !== 0) throw new BundleError(`certificate ${index} is not valid base64`);
+    if (!BASE64.test(b64) || b64.length % 4 !== 0)
+      throw new BundleError(`certificate ${index} is not valid base64`);
     let node: CertNode;
     try {
       node = parseCertNode(Buffer.from(b64, 'base64'));

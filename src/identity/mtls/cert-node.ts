@@ -25,16 +25,15 @@ export function certFingerprint(der: Uint8Array): string {
 }
 
 /**
- * Parse a DER certificate. Throws when OpenSSL or the extension reader refuses it, or when
- * the two disagree about basicConstraints (a parser differential is never resolved in the
- * caller's favour).
+ * Parse a DER certificate. Throws when OpenSSL or the extension reader refuses it.
+ * (`x509.ca` is OpenSSL's "usable as a CA", which also needs keyCertSign; basicConstraints
+ * cA itself comes from the extension reader.)
  */
 export function parseCertNode(der: Uint8Array, fingerprint = certFingerprint(der)): CertNode {
   const x509 = new X509Certificate(der);
   // X509Certificate also accepts PEM; insist that what OpenSSL parsed is exactly these bytes.
   if (!x509.raw.equals(der)) throw new Error('certificate is not exactly one DER certificate');
   const ext = parseCertExtensions(der);
-  if (ext.isCa !== x509.ca) throw new Error('basicConstraints parse mismatch');
   return {
     x509,
     ext,

@@ -1,5 +1,11 @@
 import type { Reason, SpiffeId } from '../../model/index.ts';
-import { EKU_ANY, EKU_CLIENT_AUTH, KU_CRL_SIGN, KU_DIGITAL_SIGNATURE, KU_KEY_CERT_SIGN } from './cert-extensions.ts';
+import {
+  EKU_ANY,
+  EKU_CLIENT_AUTH,
+  KU_CRL_SIGN,
+  KU_DIGITAL_SIGNATURE,
+  KU_KEY_CERT_SIGN,
+} from './cert-extensions.ts';
 import { type CertNode, parseCertNode } from './cert-node.ts';
 import { parseSpiffeId } from './spiffe-id.ts';
 
@@ -74,7 +80,10 @@ function asNode(c: Uint8Array | CertNode): CertNode {
 export function verifyX509Svid(input: SvidInput): SvidVerification {
   const maxLen = input.maxChainLength ?? DEFAULT_MAX_CHAIN_LENGTH;
   if (input.intermediates.length > maxLen) {
-    return fail('cert-chain-invalid', `${input.intermediates.length} certificates presented; limit ${maxLen}`);
+    return fail(
+      'cert-chain-invalid',
+      `${input.intermediates.length} certificates presented; limit ${maxLen}`,
+    );
   }
   let leaf: CertNode;
   const presented: CertNode[] = [];
@@ -88,7 +97,10 @@ export function verifyX509Svid(input: SvidInput): SvidVerification {
 
   // --- the leaf ------------------------------------------------------------------------
   if (leaf.ext.uris.length !== 1) {
-    return fail('cert-spiffe-id-invalid', `leaf has ${leaf.ext.uris.length} URI SANs; exactly one is required`);
+    return fail(
+      'cert-spiffe-id-invalid',
+      `leaf has ${leaf.ext.uris.length} URI SANs; exactly one is required`,
+    );
   }
   const spiffeId = parseSpiffeId(leaf.ext.uris[0]!);
   if (!spiffeId) return fail('cert-spiffe-id-invalid', 'the URI SAN is not a valid SPIFFE ID');
@@ -107,7 +119,10 @@ export function verifyX509Svid(input: SvidInput): SvidVerification {
     return fail('cert-key-usage-invalid', `${spiffeId.id}: extended key usage lacks clientAuth`);
   }
   if (leaf.ext.unhandledCritical.length > 0) {
-    return fail('cert-invalid', `${spiffeId.id}: unsupported critical extension ${leaf.ext.unhandledCritical[0]}`);
+    return fail(
+      'cert-invalid',
+      `${spiffeId.id}: unsupported critical extension ${leaf.ext.unhandledCritical[0]}`,
+    );
   }
   if (now < leaf.notBefore) return fail('cert-not-yet-valid', `${spiffeId.id}: valid from ${leaf.notBefore}`);
   if (now > leaf.notAfter) return fail('cert-expired', `${spiffeId.id}: expired at ${leaf.notAfter}`);
@@ -156,10 +171,12 @@ export function verifyX509Svid(input: SvidInput): SvidVerification {
     let problem: string | undefined;
     if (!e.isCa) problem = 'is not a CA';
     else if (e.keyUsage !== undefined && !(e.keyUsage & KU_KEY_CERT_SIGN)) problem = 'lacks keyCertSign';
-    else if (e.pathLen !== undefined && below > e.pathLen) problem = `pathLenConstraint ${e.pathLen} exceeded`;
+    else if (e.pathLen !== undefined && below > e.pathLen)
+      problem = `pathLenConstraint ${e.pathLen} exceeded`;
     else if (e.extKeyUsage && !e.extKeyUsage.includes(EKU_CLIENT_AUTH) && !e.extKeyUsage.includes(EKU_ANY)) {
       problem = 'extended key usage excludes clientAuth';
-    } else if (e.unhandledCritical.length > 0) problem = `has unsupported critical extension ${e.unhandledCritical[0]}`;
+    } else if (e.unhandledCritical.length > 0)
+      problem = `has unsupported critical extension ${e.unhandledCritical[0]}`;
     else if (now < ca.notBefore) problem = 'is not valid yet';
     else if (now > ca.notAfter) problem = 'has expired';
     if (problem) note(`${role} ${ca.label} ${problem}`);
@@ -199,7 +216,10 @@ export function verifyX509Svid(input: SvidInput): SvidVerification {
   if (!path) {
     if (budget <= 0) note('signature check budget exhausted');
     const why = notes.length > 0 ? notes.join('; ') : 'no issuer found';
-    return fail('cert-chain-invalid', `${spiffeId.id}: no valid path to the ${spiffeId.trustDomain} bundle: ${why}`);
+    return fail(
+      'cert-chain-invalid',
+      `${spiffeId.id}: no valid path to the ${spiffeId.trustDomain} bundle: ${why}`,
+    );
   }
   let validFrom = 0;
   let validUntil = Number.POSITIVE_INFINITY;

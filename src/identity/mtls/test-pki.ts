@@ -3,6 +3,7 @@ import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DetailedPeerCertificate } from 'node:tls';
 
 /**
  * A throw-away PKI for tests: CAs, intermediates, X.509-SVIDs, server certificates and
@@ -241,4 +242,30 @@ export function createTestPki(): TestPki {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A `getPeerCertificate(true)`-shaped object for `cert` and its issuers (no TLS needed):
+ * `.raw` DER and `.issuerCertificate` links; with `root`, the chain ends in the self-linked
+ * root, as Node gives it. Only the fields the mTLS authenticator reads are filled in.
+ */
+export function peerCertificateFor(
+  cert: TestCert,
+  options: { root?: boolean } = {},
+): DetailedPeerCertificate {
+  const links: TestCert[] = [cert];
+  for (let up = cert.issuer; up; up = up.issuer) {
+    if (up.issuer || options.root) links.push(up);
+  }
+  const objects = links.map(
+    (c) => ({ raw: c.der, subject: { CN: c.name } }) as unknown as DetailedPeerCertificate,
+  );
+  objects.forEach((o, i) => {
+    const next = objects[i + 1];
+    const last = i === objects.length - 1;
+    const selfSigned = last && links[i]!.issuer === undefined;
+    if (next) (o as { issuerCertificate: DetailedPeerCertificate }).issuerCertificate = next;
+    else if (selfSigned) (o as { issuerCertificate: DetailedPeerCertificate }).issuerCertificate = o;
+  });
+  return objects[0]!;
 }
