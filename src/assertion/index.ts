@@ -12,5 +12,6 @@ export {
   generateSigningKey,
   loadSigningKey,
   type SigningKey,
+  signingKeyFrom,
   thumbprint,
 } from './signing-key.ts';

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { runCheck } from './check.ts';
 import { runDemo } from './demo.ts';
+import { runKeysGenerate } from './keys.ts';
 import { configJsonSchema } from './schema.ts';
 import { runServe } from './serve.ts';
 import { USAGE } from './usage.ts';
@@ -21,6 +22,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         config: { type: 'string', short: 'c' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
+        alg: { type: 'string' },
+        out: { type: 'string', short: 'o' },
       },
     });
   } catch (e) {
@@ -38,6 +41,14 @@ export async function main(argv: readonly string[]): Promise<number> {
       return runCheck(config, out, values.json === true);
     case 'demo':
       return runDemo(out, err);
+    case 'keys':
+      if (parsed.positionals[0] !== 'generate')
+        return usageError('usage: gatehouse keys generate [--alg ES256|EdDSA] --out FILE');
+      return runKeysGenerate(
+        { alg: values.alg as string | undefined, out: values.out as string | undefined },
+        out,
+        err,
+      );
     case 'schema':
       out(JSON.stringify(configJsonSchema(), null, 2));
       return 0;

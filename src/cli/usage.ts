@@ -4,6 +4,8 @@ Usage:
   gatehouse serve -c FILE        run the proxy and forward-auth server
   gatehouse check -c FILE        validate a config and lint risky settings (exit 0 ok, 1 errors)
   gatehouse demo                 run a self-contained demo (sample upstream + Gatehouse)
+  gatehouse keys generate --out FILE [--alg ES256|EdDSA]
+                                 write a new assertion signing key (never printed)
   gatehouse schema               print the config JSON Schema
   gatehouse help                 this text
 

@@ -45,7 +45,8 @@ export function authenticatorConformance(name: string, setup: () => Promise<Conf
     });
     after(() => ctx?.cleanup());
 
-    const run = (request: RequestInfo): Promise<AuthnResult> => Promise.resolve(ctx.authenticator.authenticate(request, now));
+    const run = (request: RequestInfo): Promise<AuthnResult> =>
+      Promise.resolve(ctx.authenticator.authenticate(request, now));
 
     it('has a stable name', () => {
       assert.equal(typeof ctx.authenticator.name, 'string');
@@ -96,7 +97,8 @@ export function authenticatorConformance(name: string, setup: () => Promise<Conf
       const text = JSON.stringify(result.principal);
       const secrets = [...(ctx.secrets ?? []), ...credentialValues(ctx.validRequest)];
       for (const secret of secrets) {
-        if (secret.length >= 8) assert.ok(!text.includes(secret), 'a raw credential appears in the principal');
+        if (secret.length >= 8)
+          assert.ok(!text.includes(secret), 'a raw credential appears in the principal');
       }
     });
 
@@ -109,7 +111,8 @@ export function authenticatorConformance(name: string, setup: () => Promise<Conf
           assert.fail(`${label}: threw ${String(err)}`);
         }
         assert.ok(STATUSES.has(result.status), `${label}: status ${result.status}`);
-        if (result.status === 'denied') assert.ok(isReason(result.reason), `${label}: reason ${result.reason}`);
+        if (result.status === 'denied')
+          assert.ok(isReason(result.reason), `${label}: reason ${result.reason}`);
       }
     });
 
@@ -159,7 +162,10 @@ function garbageRequests(valid: RequestInfo): [string, RequestInfo][] {
     ['no headers at all', withHeaders({})],
     ['headers missing', { ...valid, headers: undefined as never }],
     ['a header getter that throws', withHeaders(throwingHeaders(valid.headers))],
-    ['authorization as an array', withHeaders({ ...valid.headers, authorization: [auth ?? 'x', 'Bearer y'] })],
+    [
+      'authorization as an array',
+      withHeaders({ ...valid.headers, authorization: [auth ?? 'x', 'Bearer y'] }),
+    ],
     ['authorization as an empty array', withHeaders({ ...valid.headers, authorization: [] })],
     ['authorization as a number', withHeaders({ ...valid.headers, authorization: 42 })],
     ['authorization as an object', withHeaders({ ...valid.headers, authorization: { toString: 1 } })],
@@ -168,10 +174,22 @@ function garbageRequests(valid: RequestInfo): [string, RequestInfo][] {
     ['control characters', withHeaders({ ...valid.headers, authorization: 'Bearer \u0000\u0001\u007f' })],
     ['cookie of 1 MiB', withHeaders({ ...valid.headers, cookie: `session=${huge}` })],
     ['cookie as an array', withHeaders({ ...valid.headers, cookie: ['a=b', 'c=d'] })],
-    ['every header an array', withHeaders(Object.fromEntries(Object.entries(valid.headers).map(([k, v]) => [k, [v, v]])))],
-    ['prototype-named headers', withHeaders(JSON.parse('{"__proto__":{"authorization":"Bearer x"},"constructor":"x"}'))],
+    [
+      'every header an array',
+      withHeaders(Object.fromEntries(Object.entries(valid.headers).map(([k, v]) => [k, [v, v]]))),
+    ],
+    [
+      'prototype-named headers',
+      withHeaders(JSON.parse('{"__proto__":{"authorization":"Bearer x"},"constructor":"x"}')),
+    ],
     ['headers without a prototype', withHeaders(Object.assign(Object.create(null), valid.headers))],
-    ['an unverified client certificate', { ...valid, clientCertificate: {} as never, clientCertificateAuthorized: false }],
-    ['a bogus client certificate', { ...valid, clientCertificate: { raw: 'x' } as never, clientCertificateAuthorized: true }],
+    [
+      'an unverified client certificate',
+      { ...valid, clientCertificate: {} as never, clientCertificateAuthorized: false },
+    ],
+    [
+      'a bogus client certificate',
+      { ...valid, clientCertificate: { raw: 'x' } as never, clientCertificateAuthorized: true },
+    ],
   ];
 }

@@ -34,7 +34,7 @@ class BodyLimit extends Transform {
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.#seen += chunk.length;
-    if (this.#seen > this.#limit * 1000) {
+    if (this.#seen > this.#limit) {
       this.exceeded = true;
       cb(new GatehouseError('ERR_REQUEST_BODY_TOO_LARGE'));
       return;

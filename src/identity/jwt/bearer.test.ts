@@ -19,7 +19,11 @@ describe('readBearer', () => {
   });
 
   it('never reads the token from anywhere else', () => {
-    const headers = { cookie: 'access_token=a.b.c', 'x-access-token': 'a.b.c', 'x-forwarded-authorization': 'Bearer a.b.c' };
+    const headers = {
+      cookie: 'access_token=a.b.c',
+      'x-access-token': 'a.b.c',
+      'x-forwarded-authorization': 'Bearer a.b.c',
+    };
     assert.equal(readBearer(headers).kind, 'none');
   });
 

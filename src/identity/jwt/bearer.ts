@@ -36,6 +36,7 @@ function readValue(value: unknown): BearerResult {
   if (match[1]!.toLowerCase() !== 'bearer') return NONE;
   const credential = match[2] ?? '';
   if (credential === '') return { kind: 'malformed', detail: 'Bearer scheme without a token' };
-  if (/[\s,]/.test(credential)) return { kind: 'malformed', detail: 'Bearer credential holds spaces or commas' };
+  if (/[\s,]/.test(credential))
+    return { kind: 'malformed', detail: 'Bearer credential holds spaces or commas' };
   return { kind: 'token', token: credential };
 }

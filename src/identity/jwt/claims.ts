@@ -28,7 +28,8 @@ export function checkClaims(
   const { settings } = policy;
   const skew = settings.clockSkewSeconds;
 
-  if (!audienceMatches(claims.aud, policy.audiences)) return deny('token-audience-invalid', 'no accepted aud');
+  if (!audienceMatches(claims.aud, policy.audiences))
+    return deny('token-audience-invalid', 'no accepted aud');
 
   if (!Object.hasOwn(claims, 'exp')) return deny('token-exp-missing');
   const { exp, nbf, iat } = claims;
@@ -44,7 +45,8 @@ export function checkClaims(
     return deny('token-lifetime-too-long', `exp - iat = ${exp - iat}s > ${settings.maxLifetimeSeconds}s`);
   }
 
-  if (typeof claims.sub !== 'string' || claims.sub === '') return deny('token-claim-missing', 'sub is missing');
+  if (typeof claims.sub !== 'string' || claims.sub === '')
+    return deny('token-claim-missing', 'sub is missing');
   return checkRequiredClaims(claims, settings.requiredClaims);
 }
 
@@ -76,7 +78,9 @@ function checkRequiredClaims(
   return undefined;
 }
 
-function isNameList(required: NonNullable<JwtIssuerSettings['requiredClaims']>): required is readonly string[] {
+function isNameList(
+  required: NonNullable<JwtIssuerSettings['requiredClaims']>,
+): required is readonly string[] {
   return Array.isArray(required);
 }
 

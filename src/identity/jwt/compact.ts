@@ -8,7 +8,9 @@ export interface DecodedJws {
   readonly signature: string;
 }
 
-export type DecodeResult = { readonly ok: true; readonly jws: DecodedJws } | { readonly ok: false; readonly detail: string };
+export type DecodeResult =
+  | { readonly ok: true; readonly jws: DecodedJws }
+  | { readonly ok: false; readonly detail: string };
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });

@@ -4,11 +4,23 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type CryptoKey, exportJWK, exportSPKI, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
-import { JwtIssuerSchema, type JwtIssuerInput } from '../../config/schema-jwt.ts';
+import {
+  type CryptoKey,
+  exportJWK,
+  exportSPKI,
+  generateKeyPair,
+  type JWK,
+  type JWTPayload,
+  SignJWT,
+} from 'jose';
+import { type JwtIssuerInput, JwtIssuerSchema } from '../../config/schema-jwt.ts';
 import type { RequestInfo } from '../../model/index.ts';
 import type { AuthnResult } from '../authenticator.ts';
-import { createJwtAuthenticator, type JwtAuthenticator, type JwtAuthenticatorDeps } from './jwt-authenticator.ts';
+import {
+  createJwtAuthenticator,
+  type JwtAuthenticator,
+  type JwtAuthenticatorDeps,
+} from './jwt-authenticator.ts';
 import type { JwtIssuerSettings } from './settings.ts';
 import { joseVerifier, type SignatureVerifier } from './signature.ts';
 
@@ -54,7 +66,11 @@ export async function sign(key: TestKey, claims: JWTPayload, options: SignOption
   const payload: JWTPayload = { ...claims };
   for (const name of options.omit ?? []) delete payload[name];
   return new SignJWT(payload)
-    .setProtectedHeader({ alg: key.alg, ...(key.kid !== undefined && { kid: key.kid }), ...options.header } as never)
+    .setProtectedHeader({
+      alg: key.alg,
+      ...(key.kid !== undefined && { kid: key.kid }),
+      ...options.header,
+    } as never)
     .sign(key.privateKey);
 }
 
@@ -68,8 +84,15 @@ export function issuerSettings(input: Partial<JwtIssuerInput> & { issuer: string
   return JwtIssuerSchema.parse({ name: 'test', audiences: ['gatehouse'], ...input });
 }
 
-export function requestWith(authorization?: string | string[], extra: Record<string, unknown> = {}): RequestInfo {
-  const headers = { host: 'app.example.com', ...(authorization !== undefined && { authorization }), ...extra };
+export function requestWith(
+  authorization?: string | string[],
+  extra: Record<string, unknown> = {},
+): RequestInfo {
+  const headers = {
+    host: 'app.example.com',
+    ...(authorization !== undefined && { authorization }),
+    ...extra,
+  };
   return {
     id: 'req-1',
     method: 'GET',

@@ -36,7 +36,8 @@ export function checkHeader(header: Readonly<Record<string, unknown>>): HeaderCh
   for (const name of KEY_CARRYING_HEADERS) {
     if (Object.hasOwn(header, name)) return denied('token-header-forbidden', `header carries ${name}`);
   }
-  if (Object.hasOwn(header, 'crit')) return denied('token-crit-unsupported', 'header lists critical extensions');
+  if (Object.hasOwn(header, 'crit'))
+    return denied('token-crit-unsupported', 'header lists critical extensions');
   const kid = header.kid;
   if (kid === undefined) return { ok: true, alg, kid: undefined };
   if (typeof kid !== 'string' || !KID.test(kid) || kid.includes('..')) {

@@ -20,7 +20,9 @@ export function fileLoader(path: string, algorithms: ReadonlySet<string>): KeyLo
     const stamp = `${info.ino}:${info.size}:${info.mtimeMs}`;
     if (stamp === lastStamp) return lastKeys;
     const text = await readFile(path, 'utf8');
-    const keys = text.includes('-----BEGIN ') ? keysFromPem(text, algorithms) : keysFromJwks(JSON.parse(text), algorithms);
+    const keys = text.includes('-----BEGIN ')
+      ? keysFromPem(text, algorithms)
+      : keysFromJwks(JSON.parse(text), algorithms);
     lastStamp = stamp;
     lastKeys = keys;
     return keys;

@@ -1,5 +1,5 @@
-import { keysFromJwks } from './key-set.ts';
 import { isPlainObject } from './json-value.ts';
+import { keysFromJwks } from './key-set.ts';
 import type { KeyLoader } from './key-source.ts';
 
 /** Largest JWKS or discovery document read, in bytes. */
@@ -58,7 +58,8 @@ export function discoveryLoader(issuer: string, options: RemoteLoaderOptions): K
 }
 
 async function fetchJson(url: string, fetchFn: typeof fetch, signal: AbortSignal): Promise<unknown> {
-  if (!isFetchableKeyUrl(url)) throw new Error('refusing to fetch keys from a URL that is not https (or loopback http)');
+  if (!isFetchableKeyUrl(url))
+    throw new Error('refusing to fetch keys from a URL that is not https (or loopback http)');
   const response = await fetchFn(url, {
     signal,
     // A redirect could lead to plain http or another host: key URLs must be given exactly.

@@ -33,14 +33,20 @@ describe('JWT authenticator: credentials it reads', () => {
 
   it('never reads a token from the query string or a cookie', async () => {
     const token = await sign(h.keys.RS256!, claimsFor(h.issuer));
-    const request = { ...requestWith(undefined, { cookie: `access_token=${token}` }), query: `access_token=${token}` };
+    const request = {
+      ...requestWith(undefined, { cookie: `access_token=${token}` }),
+      query: `access_token=${token}`,
+    };
     assert.equal((await h.auth.authenticate(request, NOW)).status, 'not-mine');
   });
 
   it('accepts the Bearer scheme in any case', async () => {
     const token = await sign(h.keys.RS256!, claimsFor(h.issuer));
     for (const scheme of ['Bearer', 'bearer', 'BEARER']) {
-      assert.equal(outcome(await h.auth.authenticate(requestWith(`${scheme} ${token}`), NOW)), 'authenticated');
+      assert.equal(
+        outcome(await h.auth.authenticate(requestWith(`${scheme} ${token}`), NOW)),
+        'authenticated',
+      );
     }
   });
 
@@ -144,7 +150,11 @@ describe('JWT authenticator: principal', () => {
 
   it('leaves out an email whose email_verified is false', async () => {
     for (const verified of [false, 'false']) {
-      const claims = claimsFor(h.issuer, { email: 'x@example.com', email_verified: verified, jti: `${verified}` });
+      const claims = claimsFor(h.issuer, {
+        email: 'x@example.com',
+        email_verified: verified,
+        jti: `${verified}`,
+      });
       const p = principalOf(await authn(h.auth, await sign(h.keys.ES256!, claims)));
       assert.equal(p.email, undefined);
     }
@@ -180,7 +190,11 @@ describe('JWT authenticator: required claims (CI OIDC tokens)', () => {
   before(async () => {
     h = await startHarness({
       settings: {
-        requiredClaims: { repository_owner: 'acme', ref: ['refs/heads/main', 'refs/heads/release'], 'job.protected': true },
+        requiredClaims: {
+          repository_owner: 'acme',
+          ref: ['refs/heads/main', 'refs/heads/release'],
+          'job.protected': true,
+        },
       },
     });
   });
@@ -194,7 +208,12 @@ describe('JWT authenticator: required claims (CI OIDC tokens)', () => {
   });
 
   it('refuses a token with another value or without the claim', async () => {
-    for (const bad of [{ ref: 'refs/heads/feature' }, { repository_owner: 'evil' }, { job: { protected: false } }, { job: 1 }]) {
+    for (const bad of [
+      { ref: 'refs/heads/feature' },
+      { repository_owner: 'evil' },
+      { job: { protected: false } },
+      { job: 1 },
+    ]) {
       const token = await sign(h.keys.RS256!, claimsFor(h.issuer, { ...ci, ...bad }));
       assert.equal(outcome(await authn(h.auth, token)), 'token-claim-missing', JSON.stringify(bad));
     }
@@ -204,7 +223,10 @@ describe('JWT authenticator: required claims (CI OIDC tokens)', () => {
     const list = await startHarness({ settings: { requiredClaims: ['tenant', 'kubernetes.io.namespace'] } });
     try {
       const ok = { tenant: 't1', 'kubernetes.io': { namespace: 'ns' } };
-      assert.equal(outcome(await authn(list.auth, await sign(list.keys.RS256!, claimsFor(list.issuer, ok)))), 'authenticated');
+      assert.equal(
+        outcome(await authn(list.auth, await sign(list.keys.RS256!, claimsFor(list.issuer, ok)))),
+        'authenticated',
+      );
       const missing = await sign(list.keys.RS256!, claimsFor(list.issuer, { tenant: 't1' }));
       assert.equal(outcome(await authn(list.auth, missing)), 'token-claim-missing');
     } finally {
@@ -236,7 +258,11 @@ describe('JWT authenticator: Kubernetes projected service-account tokens', () =>
       },
     });
     const p = principalOf(await authn(h.auth, token));
-    assert.deepEqual(p.kubernetes, { namespace: 'payments', serviceAccount: 'api', podName: 'api-7d9c8b7f6-x2x9z' });
+    assert.deepEqual(p.kubernetes, {
+      namespace: 'payments',
+      serviceAccount: 'api',
+      podName: 'api-7d9c8b7f6-x2x9z',
+    });
     assert.equal(p.subject, 'system:serviceaccount:payments:api');
     assert.equal(p.kind, 'workload');
     assert.ok(Object.isFrozen(p.kubernetes));
@@ -262,7 +288,10 @@ describe('JWT authenticator: Kubernetes projected service-account tokens', () =>
 describe('JWT authenticator: SPIRE JWT-SVIDs', () => {
   let h: Harness;
   before(async () => {
-    h = await startHarness({ algorithms: ['ES256'], settings: { spiffe: true, audiences: ['spiffe://example.org/gatehouse'] } });
+    h = await startHarness({
+      algorithms: ['ES256'],
+      settings: { spiffe: true, audiences: ['spiffe://example.org/gatehouse'] },
+    });
   });
   after(() => h.close());
 
@@ -275,11 +304,20 @@ describe('JWT authenticator: SPIRE JWT-SVIDs', () => {
       exp: NOW + 300,
     });
     const p = principalOf(await authn(h.auth, token));
-    assert.deepEqual(p.spiffe, { id: 'spiffe://example.org/ns/x/sa/y', trustDomain: 'example.org', path: '/ns/x/sa/y' });
+    assert.deepEqual(p.spiffe, {
+      id: 'spiffe://example.org/ns/x/sa/y',
+      trustDomain: 'example.org',
+      path: '/ns/x/sa/y',
+    });
     assert.equal(p.subject, 'spiffe://example.org/ns/x/sa/y');
   });
 
-  for (const sub of ['spiffe://example.org', 'spiffe://Example.org/x', 'spiffe://example.org/../x', 'https://example.org/x']) {
+  for (const sub of [
+    'spiffe://example.org',
+    'spiffe://Example.org/x',
+    'spiffe://example.org/../x',
+    'https://example.org/x',
+  ]) {
     it(`refuses sub ${sub}`, async () => {
       const token = await sign(h.keys.ES256!, {
         iss: h.issuer,

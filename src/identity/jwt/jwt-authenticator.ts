@@ -91,7 +91,11 @@ export class JwtAuthenticator implements Authenticator {
   #cacheHits = 0;
   #verifications = 0;
 
-  constructor(issuers: readonly JwtIssuerSettings[], deps: JwtAuthenticatorDeps = {}, previous?: JwtAuthenticator) {
+  constructor(
+    issuers: readonly JwtIssuerSettings[],
+    deps: JwtAuthenticatorDeps = {},
+    previous?: JwtAuthenticator,
+  ) {
     this.#cache = new LruCache(deps.tokenCacheSize ?? 10_000);
     this.#replayStore = deps.replayStore ?? (previous ? previous.#replayStore : new MemoryReplayStore());
     this.#verify = deps.verifySignature ?? joseVerifier;
@@ -163,12 +167,17 @@ export class JwtAuthenticator implements Authenticator {
 
     const iss = payload.iss;
     const issuer = typeof iss === 'string' ? this.#byIssuer.get(iss) : undefined;
-    if (!issuer) return deny('token-issuer-unknown', typeof iss === 'string' ? 'iss is not configured' : 'no iss');
+    if (!issuer)
+      return deny('token-issuer-unknown', typeof iss === 'string' ? 'iss is not configured' : 'no iss');
     const { settings } = issuer;
     if (token.length > settings.maxTokenBytes) {
-      return deny('token-too-large', `${token.length} bytes > ${settings.maxTokenBytes} for ${settings.name}`);
+      return deny(
+        'token-too-large',
+        `${token.length} bytes > ${settings.maxTokenBytes} for ${settings.name}`,
+      );
     }
-    if (!issuer.algorithms.has(alg)) return deny('token-alg-not-allowed', `${alg} not allowed for ${settings.name}`);
+    if (!issuer.algorithms.has(alg))
+      return deny('token-alg-not-allowed', `${alg} not allowed for ${settings.name}`);
     // An unsigned `header.payload.` token has the right shape; what it lacks is a signature.
     if (signature === '') return deny('token-signature-invalid', 'token has no signature');
 
@@ -226,7 +235,11 @@ export class JwtAuthenticator implements Authenticator {
   }
 
   /** The key that verifies the signature, undefined if none does, or a detail string on error. */
-  async #verifyWithAny(token: string, keys: VerificationKey[], alg: string): Promise<VerificationKey | string | undefined> {
+  async #verifyWithAny(
+    token: string,
+    keys: VerificationKey[],
+    alg: string,
+  ): Promise<VerificationKey | string | undefined> {
     for (const key of keys) {
       this.#verifications++;
       try {
@@ -279,13 +292,17 @@ function selectKeys(
   }
   const byKid = set.keys.filter((k) => k.kid === kid);
   if (byKid.length > 0) return { exact: true, keys: byKid.filter((k) => keyFitsAlgorithm(k, alg)) };
-  const keys = set.keys.filter((k) => k.kid === undefined && keyFitsAlgorithm(k, alg)).slice(0, MAX_CANDIDATE_KEYS);
+  const keys = set.keys
+    .filter((k) => k.kid === undefined && keyFitsAlgorithm(k, alg))
+    .slice(0, MAX_CANDIDATE_KEYS);
   return { exact: false, keys };
 }
 
 function keysProblem(issuer: IssuerRuntime): string {
   const err = issuer.keys.lastError;
-  return err === undefined ? `no usable keys for ${issuer.settings.name}` : `${issuer.settings.name}: ${errorName(err)}`;
+  return err === undefined
+    ? `no usable keys for ${issuer.settings.name}`
+    : `${issuer.settings.name}: ${errorName(err)}`;
 }
 
 /** A short description of an error for the audit detail: name, code and a clipped message. */

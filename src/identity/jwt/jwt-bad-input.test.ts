@@ -6,7 +6,17 @@ import assert from 'node:assert/strict';
 import { createHmac, createPrivateKey, sign as cryptoSign } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { CompactSign, exportPKCS8 } from 'jose';
-import { authn, b64, claimsFor, type Harness, makeKey, NOW, outcome, sign, startHarness } from './fixtures.ts';
+import {
+  authn,
+  b64,
+  claimsFor,
+  type Harness,
+  makeKey,
+  NOW,
+  outcome,
+  sign,
+  startHarness,
+} from './fixtures.ts';
 
 let h: Harness;
 before(async () => {
@@ -89,7 +99,12 @@ describe('kid', () => {
   }
 
   it('accepts kids as real issuers write them (base64 with + / =, base64url, name:version)', async () => {
-    for (const kid of ['nOo3ZDrODXEK1jKWhXslHR_KXEg', 'a+b/c=', 'key:v2', 'b5f3e1c0-1d2e-4f00-9aaa-000000000001']) {
+    for (const kid of [
+      'nOo3ZDrODXEK1jKWhXslHR_KXEg',
+      'a+b/c=',
+      'key:v2',
+      'b5f3e1c0-1d2e-4f00-9aaa-000000000001',
+    ]) {
       const key = await makeKey('ES256', kid);
       const fresh = await startHarness({ algorithms: [] });
       fresh.server.jwks = { keys: [key.publicJwk] };
@@ -107,7 +122,11 @@ describe('key-carrying headers', () => {
   for (const name of ['jku', 'x5u', 'jwk', 'x5c']) {
     it(`refuses a ${name} header and never fetches it`, async () => {
       const value =
-        name === 'jwk' ? h.keys.RS256!.publicJwk : name === 'x5c' ? ['MIIB'] : `${h.server.url}/attacker-${name}`;
+        name === 'jwk'
+          ? h.keys.RS256!.publicJwk
+          : name === 'x5c'
+            ? ['MIIB']
+            : `${h.server.url}/attacker-${name}`;
       const token = await sign(h.keys.RS256!, claimsFor(h.issuer), { header: { [name]: value } });
       await expect(token, 'token-header-forbidden');
       assert.equal(h.server.hits.get(`/attacker-${name}`), undefined);
@@ -119,14 +138,20 @@ describe('crit', () => {
   for (const crit of [['exp'], ['b64'], ['urn:example:unknown'], []]) {
     it(`refuses crit ${JSON.stringify(crit)}`, async () => {
       const header = { alg: 'RS256', kid: 'rs256-1', crit, ...(crit[0] && { [crit[0]]: false }) };
-      await expect(await signRaw(JSON.stringify(header), JSON.stringify(claimsFor(h.issuer))), 'token-crit-unsupported');
+      await expect(
+        await signRaw(JSON.stringify(header), JSON.stringify(claimsFor(h.issuer))),
+        'token-crit-unsupported',
+      );
     });
   }
 });
 
 describe('time claims (clock skew 30 s)', () => {
   it('refuses an expired token', async () => {
-    await expect(await sign(h.keys.RS256!, claimsFor(h.issuer, { iat: NOW - 900, exp: NOW - 300 })), 'token-expired');
+    await expect(
+      await sign(h.keys.RS256!, claimsFor(h.issuer, { iat: NOW - 900, exp: NOW - 300 })),
+      'token-expired',
+    );
   });
 
   it('applies the skew exactly at the exp edge', async () => {
@@ -143,7 +168,10 @@ describe('time claims (clock skew 30 s)', () => {
   });
 
   it('refuses iat in the future beyond the skew', async () => {
-    await expect(await sign(h.keys.RS256!, claimsFor(h.issuer, { iat: NOW + 31, exp: NOW + 600 })), 'token-issued-in-future');
+    await expect(
+      await sign(h.keys.RS256!, claimsFor(h.issuer, { iat: NOW + 31, exp: NOW + 600 })),
+      'token-issued-in-future',
+    );
   });
 
   it('refuses a token without exp', async () => {
@@ -151,7 +179,10 @@ describe('time claims (clock skew 30 s)', () => {
   });
 
   it('refuses a lifetime over maxLifetimeSeconds (3600)', async () => {
-    await expect(await sign(h.keys.RS256!, claimsFor(h.issuer, { exp: NOW + 3601 })), 'token-lifetime-too-long');
+    await expect(
+      await sign(h.keys.RS256!, claimsFor(h.issuer, { exp: NOW + 3601 })),
+      'token-lifetime-too-long',
+    );
     const max = await sign(h.keys.RS256!, claimsFor(h.issuer, { exp: NOW + 3600 }));
     assert.equal(outcome(await authn(h.auth, max)), 'authenticated');
   });
@@ -161,7 +192,13 @@ describe('time claims (clock skew 30 s)', () => {
   });
 
   it('refuses time claims that are not numbers', async () => {
-    await expect(await signRaw('{"alg":"RS256","kid":"rs256-1"}', JSON.stringify(claimsFor(h.issuer, { exp: `${NOW + 60}` as unknown as number }))), 'token-malformed');
+    await expect(
+      await signRaw(
+        '{"alg":"RS256","kid":"rs256-1"}',
+        JSON.stringify(claimsFor(h.issuer, { exp: `${NOW + 60}` as unknown as number })),
+      ),
+      'token-malformed',
+    );
   });
 
   it('uses the injected clock, not the wall clock', async () => {
@@ -177,9 +214,18 @@ describe('issuer and audience', () => {
 
   it('refuses a wrong aud, a missing aud and an aud of the wrong type', async () => {
     await expect(await sign(h.keys.RS256!, claimsFor(h.issuer, { aud: 'other' })), 'token-audience-invalid');
-    await expect(await sign(h.keys.RS256!, claimsFor(h.issuer, { aud: ['a', 'b'] })), 'token-audience-invalid');
+    await expect(
+      await sign(h.keys.RS256!, claimsFor(h.issuer, { aud: ['a', 'b'] })),
+      'token-audience-invalid',
+    );
     await expect(await sign(h.keys.RS256!, claimsFor(h.issuer), { omit: ['aud'] }), 'token-audience-invalid');
-    await expect(await signRaw('{"alg":"RS256","kid":"rs256-1"}', JSON.stringify(claimsFor(h.issuer, { aud: { gatehouse: 1 } as unknown as string }))), 'token-audience-invalid');
+    await expect(
+      await signRaw(
+        '{"alg":"RS256","kid":"rs256-1"}',
+        JSON.stringify(claimsFor(h.issuer, { aud: { gatehouse: 1 } as unknown as string })),
+      ),
+      'token-audience-invalid',
+    );
   });
 
   it('accepts an aud array holding one configured audience', async () => {
@@ -195,7 +241,10 @@ describe('issuer and audience', () => {
 describe('signature', () => {
   it('refuses a tampered payload', async () => {
     const [header, , signature] = (await sign(h.keys.RS256!, claimsFor(h.issuer))).split('.');
-    await expect(`${header}.${b64(claimsFor(h.issuer, { sub: 'admin' }))}.${signature}`, 'token-signature-invalid');
+    await expect(
+      `${header}.${b64(claimsFor(h.issuer, { sub: 'admin' }))}.${signature}`,
+      'token-signature-invalid',
+    );
   });
 
   it('refuses a stripped signature (a.b.) as signature-invalid', async () => {
@@ -312,7 +361,9 @@ describe('size', () => {
 describe('CompactSign interop', () => {
   it('verifies a token produced by jose CompactSign from raw bytes', async () => {
     const bytes = new TextEncoder().encode(JSON.stringify(claimsFor(h.issuer)));
-    const token = await new CompactSign(bytes).setProtectedHeader({ alg: 'ES256', kid: 'es256-1' }).sign(h.keys.ES256!.privateKey);
+    const token = await new CompactSign(bytes)
+      .setProtectedHeader({ alg: 'ES256', kid: 'es256-1' })
+      .sign(h.keys.ES256!.privateKey);
     assert.equal(outcome(await authn(h.auth, token, NOW)), 'authenticated');
   });
 });

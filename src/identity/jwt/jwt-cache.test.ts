@@ -2,7 +2,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MemoryReplayStore, type ReplayStore } from '../../state/index.ts';
-import { authn, claimsFor, issuerSettings, makeKey, NOW, outcome, requestWith, sign, startHarness } from './fixtures.ts';
+import {
+  authn,
+  claimsFor,
+  issuerSettings,
+  makeKey,
+  NOW,
+  outcome,
+  requestWith,
+  sign,
+  startHarness,
+} from './fixtures.ts';
 import { createJwtAuthenticator } from './jwt-authenticator.ts';
 import { joseVerifier, type SignatureVerifier } from './signature.ts';
 
@@ -55,7 +65,8 @@ describe('verified-token cache', () => {
   it('is bounded by tokenCacheSize, and 0 disables it', async () => {
     const h = await startHarness({ deps: { tokenCacheSize: 2 } });
     try {
-      for (let i = 0; i < 5; i++) await authn(h.auth, await sign(h.keys.RS256!, claimsFor(h.issuer, { jti: `${i}` })));
+      for (let i = 0; i < 5; i++)
+        await authn(h.auth, await sign(h.keys.RS256!, claimsFor(h.issuer, { jti: `${i}` })));
       assert.equal(h.auth.stats.cacheSize, 2);
     } finally {
       await h.close();
@@ -104,7 +115,10 @@ describe('replay protection', () => {
   it('requires a jti', async () => {
     const h = await startHarness({ settings: { replay: { enabled: true } } });
     try {
-      assert.equal(outcome(await authn(h.auth, await sign(h.keys.RS256!, claimsFor(h.issuer)))), 'token-jti-missing');
+      assert.equal(
+        outcome(await authn(h.auth, await sign(h.keys.RS256!, claimsFor(h.issuer)))),
+        'token-jti-missing',
+      );
       const numeric = await sign(h.keys.RS256!, claimsFor(h.issuer, { jti: 7 as unknown as string }));
       assert.equal(outcome(await authn(h.auth, numeric)), 'token-jti-missing');
     } finally {
@@ -206,7 +220,11 @@ describe('config reload', () => {
     const h = await startHarness({ algorithms: [] });
     try {
       h.server.jwks = { keys: [key.publicJwk] };
-      const settings = issuerSettings({ issuer: h.issuer, jwksUrl: h.server.jwksUrl, replay: { enabled: true } });
+      const settings = issuerSettings({
+        issuer: h.issuer,
+        jwksUrl: h.server.jwksUrl,
+        replay: { enabled: true },
+      });
       const before = createJwtAuthenticator([settings], { tokenCacheSize: 0 });
       const token = await sign(key, claimsFor(h.issuer, { jti: 'r' }));
       assert.equal(outcome(await authn(before, token)), 'authenticated');

@@ -38,10 +38,16 @@ describe('JWKS rotation', () => {
       const next = await makeKey('RS256', 'rs256-2');
       h.server.jwks = jwksOf(h.keys.RS256!, next);
       // Within the cooldown of the first fetch (30 s): no refetch, the new kid is unknown.
-      assert.equal(outcome(await authn(h.auth, await sign(next, fresh(h.issuer)), NOW + 10)), 'token-key-not-found');
+      assert.equal(
+        outcome(await authn(h.auth, await sign(next, fresh(h.issuer)), NOW + 10)),
+        'token-key-not-found',
+      );
       assert.equal(h.server.hits.get('/jwks'), 1);
       // After the cooldown: one refetch finds it.
-      assert.equal(outcome(await authn(h.auth, await sign(next, fresh(h.issuer)), NOW + 30)), 'authenticated');
+      assert.equal(
+        outcome(await authn(h.auth, await sign(next, fresh(h.issuer)), NOW + 30)),
+        'authenticated',
+      );
       assert.equal(h.server.hits.get('/jwks'), 2);
       // A kid that never appears: refetches are rate-limited, not one per request.
       const stranger = await makeKey('RS256', 'rs256-x');
@@ -94,8 +100,13 @@ describe('JWKS rotation', () => {
   it('ignores keys whose use is not sig', async () => {
     const h = await startHarness();
     try {
-      h.server.jwks = { keys: [{ ...h.keys.RS256!.publicJwk, use: 'enc' }, (await makeKey('ES256')).publicJwk] };
-      assert.equal(outcome(await authn(h.auth, await sign(h.keys.RS256!, fresh(h.issuer)))), 'token-key-not-found');
+      h.server.jwks = {
+        keys: [{ ...h.keys.RS256!.publicJwk, use: 'enc' }, (await makeKey('ES256')).publicJwk],
+      };
+      assert.equal(
+        outcome(await authn(h.auth, await sign(h.keys.RS256!, fresh(h.issuer)))),
+        'token-key-not-found',
+      );
     } finally {
       await h.close();
     }
@@ -106,7 +117,11 @@ describe('JWKS rotation', () => {
     try {
       // Same RSA key, published for RS256 only; the token claims PS256 under that kid.
       const rs = h.keys.RS256!;
-      const ps = { ...rs, alg: 'PS256', privateKey: await importPKCS8(await exportPKCS8(rs.privateKey), 'PS256') };
+      const ps = {
+        ...rs,
+        alg: 'PS256',
+        privateKey: await importPKCS8(await exportPKCS8(rs.privateKey), 'PS256'),
+      };
       assert.equal(outcome(await authn(h.auth, await sign(ps, fresh(h.issuer)))), 'token-key-not-found');
     } finally {
       await h.close();
@@ -133,7 +148,10 @@ describe('JWKS outage', () => {
       // Back up: the next attempt after the cooldown recovers.
       h.server.mode = 'ok';
       const later = late + 30;
-      assert.equal(outcome(await authn(h.auth, await sign(h.keys.RS256!, fresh(h.issuer, later)), later)), 'authenticated');
+      assert.equal(
+        outcome(await authn(h.auth, await sign(h.keys.RS256!, fresh(h.issuer, later)), later)),
+        'authenticated',
+      );
     } finally {
       await h.close();
     }
@@ -143,7 +161,10 @@ describe('JWKS outage', () => {
     const h = await startHarness();
     try {
       h.server.mode = 'down';
-      assert.equal(outcome(await authn(h.auth, await sign(h.keys.RS256!, fresh(h.issuer)))), 'jwks-unavailable');
+      assert.equal(
+        outcome(await authn(h.auth, await sign(h.keys.RS256!, fresh(h.issuer)))),
+        'jwks-unavailable',
+      );
     } finally {
       await h.close();
     }
@@ -154,7 +175,10 @@ describe('JWKS outage', () => {
       const h = await startHarness();
       try {
         h.server.jwks = body;
-        assert.equal(outcome(await authn(h.auth, await sign(h.keys.RS256!, fresh(h.issuer)))), 'jwks-unavailable');
+        assert.equal(
+          outcome(await authn(h.auth, await sign(h.keys.RS256!, fresh(h.issuer)))),
+          'jwks-unavailable',
+        );
       } finally {
         await h.close();
       }
@@ -196,7 +220,9 @@ describe('concurrent cold requests', () => {
   it('share one JWKS fetch', async () => {
     const h = await startHarness();
     try {
-      const tokens = await Promise.all(Array.from({ length: 10 }, () => sign(h.keys.RS256!, fresh(h.issuer))));
+      const tokens = await Promise.all(
+        Array.from({ length: 10 }, () => sign(h.keys.RS256!, fresh(h.issuer))),
+      );
       const results = await Promise.all(tokens.map((t) => authn(h.auth, t)));
       assert.ok(results.every((r) => r.status === 'authenticated'));
       assert.equal(h.server.hits.get('/jwks'), 1);
@@ -222,7 +248,10 @@ describe('OIDC discovery', () => {
     const h = await startHarness({ settings: { jwksUrl: undefined, discovery: true } });
     try {
       h.server.discoveryIssuer = 'https://evil.example.com';
-      assert.equal(outcome(await authn(h.auth, await sign(h.keys.RS256!, fresh(h.issuer)))), 'jwks-unavailable');
+      assert.equal(
+        outcome(await authn(h.auth, await sign(h.keys.RS256!, fresh(h.issuer)))),
+        'jwks-unavailable',
+      );
       assert.equal(h.server.hits.get('/jwks'), undefined);
     } finally {
       await h.close();
@@ -243,7 +272,9 @@ describe('jwksFile', () => {
     const b = await makeKey('ES256', 'b');
     await writeFile(path, JSON.stringify(jwksOf(a)));
     const issuer = 'https://ci.example.com';
-    const auth = createJwtAuthenticator([issuerSettings({ issuer, jwksFile: path })], { fileCheckSeconds: 5 });
+    const auth = createJwtAuthenticator([issuerSettings({ issuer, jwksFile: path })], {
+      fileCheckSeconds: 5,
+    });
     assert.equal(outcome(await authn(auth, await sign(a, fresh(issuer)))), 'authenticated');
     // Atomic replacement, as a ConfigMap update or `mv` does it.
     await writeFile(`${path}.new`, JSON.stringify(jwksOf(b)));
@@ -284,7 +315,9 @@ describe('jwksFile', () => {
 describe('key URL safety', () => {
   it('never fetches plain http from a non-loopback host, even if settings say so', async () => {
     let fetched = false;
-    const settings = { ...issuerSettings({ issuer: 'https://x.example', jwksUrl: 'https://x.example/jwks' }) };
+    const settings = {
+      ...issuerSettings({ issuer: 'https://x.example', jwksUrl: 'https://x.example/jwks' }),
+    };
     const auth = createJwtAuthenticator([{ ...settings, jwksUrl: 'http://x.example/jwks' }], {
       fetch: (async () => {
         fetched = true;

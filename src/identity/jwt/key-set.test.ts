@@ -88,10 +88,19 @@ describe('keysFromPem', () => {
 
 describe('keyFitsAlgorithm', () => {
   it('matches key type, curve and pinned alg', async () => {
-    const [rsa] = keysFromJwks({ keys: [(await makeKey('RS256', 'r', false)).publicJwk] }, ASYMMETRIC_ALGORITHMS);
+    const [rsa] = keysFromJwks(
+      { keys: [(await makeKey('RS256', 'r', false)).publicJwk] },
+      ASYMMETRIC_ALGORITHMS,
+    );
     const [pinned] = keysFromJwks({ keys: [(await makeKey('PS256', 'p')).publicJwk] }, ASYMMETRIC_ALGORITHMS);
-    const [p256] = keysFromJwks({ keys: [(await makeKey('ES256', 'e', false)).publicJwk] }, ASYMMETRIC_ALGORITHMS);
-    const [ed] = keysFromJwks({ keys: [(await makeKey('EdDSA', 'd', false)).publicJwk] }, ASYMMETRIC_ALGORITHMS);
+    const [p256] = keysFromJwks(
+      { keys: [(await makeKey('ES256', 'e', false)).publicJwk] },
+      ASYMMETRIC_ALGORITHMS,
+    );
+    const [ed] = keysFromJwks(
+      { keys: [(await makeKey('EdDSA', 'd', false)).publicJwk] },
+      ASYMMETRIC_ALGORITHMS,
+    );
     assert.ok(keyFitsAlgorithm(rsa!, 'RS256') && keyFitsAlgorithm(rsa!, 'PS512'));
     assert.ok(!keyFitsAlgorithm(rsa!, 'ES256') && !keyFitsAlgorithm(rsa!, 'HS256'));
     assert.ok(keyFitsAlgorithm(pinned!, 'PS256') && !keyFitsAlgorithm(pinned!, 'RS256'));

@@ -59,7 +59,8 @@ export function keysFromJwks(jwks: unknown, algorithms: ReadonlySet<string>): Ve
 function keyFromJwk(jwk: unknown, algorithms: ReadonlySet<string>): VerificationKey | undefined {
   if (!isPlainObject(jwk)) return undefined;
   if (jwk.use !== undefined && jwk.use !== 'sig') return undefined;
-  if (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes('verify'))) return undefined;
+  if (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes('verify')))
+    return undefined;
   if (jwk.alg !== undefined && (typeof jwk.alg !== 'string' || !algorithms.has(jwk.alg))) return undefined;
   if (jwk.kid !== undefined && typeof jwk.kid !== 'string') return undefined;
   const members = publicMembers(jwk);
@@ -70,7 +71,13 @@ function keyFromJwk(jwk: unknown, algorithms: ReadonlySet<string>): Verification
 /** The RFC 7638 required members, in lexicographic order, or undefined for unusable types. */
 function publicMembers(jwk: Record<string, unknown>): Record<string, string> | undefined {
   const names =
-    jwk.kty === 'RSA' ? ['e', 'kty', 'n'] : jwk.kty === 'EC' ? ['crv', 'kty', 'x', 'y'] : jwk.kty === 'OKP' ? ['crv', 'kty', 'x'] : undefined;
+    jwk.kty === 'RSA'
+      ? ['e', 'kty', 'n']
+      : jwk.kty === 'EC'
+        ? ['crv', 'kty', 'x', 'y']
+        : jwk.kty === 'OKP'
+          ? ['crv', 'kty', 'x']
+          : undefined;
   if (!names) return undefined;
   const members: Record<string, string> = {};
   for (const name of names) {
@@ -92,7 +99,8 @@ function toVerificationKey(
   } catch {
     return undefined;
   }
-  if (key.asymmetricKeyType === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_BITS) return undefined;
+  if (key.asymmetricKeyType === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_BITS)
+    return undefined;
   if (key.asymmetricKeyType === 'rsa-pss') return undefined;
   const id = createHash('sha256').update(JSON.stringify(members)).digest('base64url');
   const result: VerificationKey = {
@@ -123,6 +131,7 @@ export function keysFromPem(text: string, algorithms: ReadonlySet<string>): Veri
     const key = keyFromJwk(jwk, algorithms);
     if (key && keys.length < MAX_KEYS) keys.push(key);
   }
-  if (text.includes('PRIVATE KEY-----')) throw new Error('the key file holds a private key; give only public keys');
+  if (text.includes('PRIVATE KEY-----'))
+    throw new Error('the key file holds a private key; give only public keys');
   return keys;
 }

@@ -13,7 +13,11 @@ async function someKeys(kid: string): Promise<VerificationKey[]> {
 }
 
 /** A loader whose answers the test scripts: keys, an error, or a promise it resolves later. */
-function scripted(): { loader: KeyLoader; calls: number; next: (answer: () => Promise<readonly VerificationKey[]>) => void } {
+function scripted(): {
+  loader: KeyLoader;
+  calls: number;
+  next: (answer: () => Promise<readonly VerificationKey[]>) => void;
+} {
   const state = {
     calls: 0,
     answer: (): Promise<readonly VerificationKey[]> => Promise.reject(new Error('no answer scripted')),

@@ -37,7 +37,9 @@ describe('readKubernetesIdentity', () => {
     assert.equal(readKubernetesIdentity({ sub: 'system:serviceaccount:Bad_NS:api' }).ok, false);
     assert.equal(readKubernetesIdentity({ 'kubernetes.io': { namespace: 'ns' } }).ok, false);
     assert.equal(
-      readKubernetesIdentity({ 'kubernetes.io': { namespace: 'ns', serviceaccount: { name: 'a' }, pod: { name: 7 } } }).ok,
+      readKubernetesIdentity({
+        'kubernetes.io': { namespace: 'ns', serviceaccount: { name: 'a' }, pod: { name: 7 } },
+      }).ok,
       false,
     );
     assert.equal(readKubernetesIdentity({ 'kubernetes.io': 'payments' }).ok, false);

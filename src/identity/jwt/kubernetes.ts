@@ -34,7 +34,8 @@ export function readKubernetesIdentity(claims: Readonly<Record<string, unknown>>
   } else {
     return fail('neither a kubernetes.io claim nor a system:serviceaccount sub');
   }
-  if (typeof namespace !== 'string' || !DNS_LABEL.test(namespace)) return fail('namespace missing or invalid');
+  if (typeof namespace !== 'string' || !DNS_LABEL.test(namespace))
+    return fail('namespace missing or invalid');
   if (typeof serviceAccount !== 'string' || !DNS_SUBDOMAIN.test(serviceAccount)) {
     return fail('service account name missing or invalid');
   }

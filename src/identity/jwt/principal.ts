@@ -6,7 +6,9 @@ import { readKubernetesIdentity } from './kubernetes.ts';
 import type { JwtIssuerSettings } from './settings.ts';
 import { parseSpiffeId } from './spiffe-id.ts';
 
-export type PrincipalResult = { readonly ok: true; readonly principal: Principal } | { readonly ok: false; readonly denied: Denied };
+export type PrincipalResult =
+  | { readonly ok: true; readonly principal: Principal }
+  | { readonly ok: false; readonly denied: Denied };
 
 /**
  * The frozen {@link Principal} for a verified claims set whose time, audience and `sub` checks
@@ -14,7 +16,10 @@ export type PrincipalResult = { readonly ok: true; readonly principal: Principal
  * With `spiffe`, the `sub` must be a SPIFFE ID with a path; with `kubernetes`, a Kubernetes
  * service-account identity must be present: otherwise the token is refused.
  */
-export function buildPrincipal(claims: Record<string, unknown>, settings: JwtIssuerSettings): PrincipalResult {
+export function buildPrincipal(
+  claims: Record<string, unknown>,
+  settings: JwtIssuerSettings,
+): PrincipalResult {
   const subject = claims.sub as string;
   let spiffe: SpiffeId | undefined;
   if (settings.spiffe) {
@@ -30,7 +35,9 @@ export function buildPrincipal(claims: Record<string, unknown>, settings: JwtIss
   }
   const email = readEmail(claims);
   const authTime = typeof claims.auth_time === 'number' ? claims.auth_time : (claims.iat as number);
-  const amr = Array.isArray(claims.amr) ? claims.amr.filter((v): v is string => typeof v === 'string') : undefined;
+  const amr = Array.isArray(claims.amr)
+    ? claims.amr.filter((v): v is string => typeof v === 'string')
+    : undefined;
   const principal: Principal = {
     kind: settings.kind,
     subject,

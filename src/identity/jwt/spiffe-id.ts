@@ -30,7 +30,9 @@ export function parseSpiffeId(value: unknown, requirePath: boolean): SpiffeParse
     return fail('trust domain may hold only a-z 0-9 . - _ (no port, userinfo, query or upper case)');
   }
   if (path === '') {
-    return requirePath ? fail('an SVID must have a path') : { ok: true, id: Object.freeze({ id: value, trustDomain, path }) };
+    return requirePath
+      ? fail('an SVID must have a path')
+      : { ok: true, id: Object.freeze({ id: value, trustDomain, path }) };
   }
   for (const segment of path.slice(1).split('/')) {
     if (segment === '') return fail('path has an empty segment or a trailing slash');

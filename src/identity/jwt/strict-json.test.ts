@@ -39,7 +39,7 @@ describe('parseStrictJson', () => {
     const value = parseStrictJson('{"__proto__":{"admin":true}}') as Record<string, unknown>;
     assert.equal(Object.getPrototypeOf(value), Object.prototype);
     assert.equal(({} as Record<string, unknown>).admin, undefined);
-    assert.deepEqual(value.__proto__, { admin: true });
+    assert.deepEqual(Object.getOwnPropertyDescriptor(value, '__proto__')?.value, { admin: true });
   });
 
   it('refuses nesting deeper than the limit', () => {

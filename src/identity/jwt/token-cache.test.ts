@@ -23,7 +23,12 @@ describe('LruCache', () => {
 
   it('deletes by predicate', () => {
     const cache = new LruCache<number>(10);
-    for (const [k, v] of [['a', 1], ['b', 2], ['c', 3]] as const) cache.set(k, v);
+    for (const [k, v] of [
+      ['a', 1],
+      ['b', 2],
+      ['c', 3],
+    ] as const)
+      cache.set(k, v);
     cache.deleteWhere((v) => v % 2 === 1);
     assert.deepEqual([...cache.entries()], [['b', 2]]);
   });

@@ -10,9 +10,10 @@ import type { BundleSnapshot } from './bundle-store.ts';
  * trust domains' CAs in the CertificateRequest so clients pick the right certificate.
  *
  * Why `crl`: with `ca` set, OpenSSL also verifies the client chain against those CAs. When
- * that succeeds, Node (24.21, 26.8+; nodejs/node#65579) drops the presented intermediates
- * from `getPeerCertificate(true)`, so an SVID issued by an intermediate could no longer be
- * verified. A CRL whose issuer matches no certificate makes OpenSSL's own check always end in
+ * that succeeds, Node drops the presented intermediates from `getPeerCertificate(true)`
+ * (seen on Node 24.21; reported for 26.8+ as nodejs/node#65579: the server's own
+ * `getPeerX509Certificate()` call after the handshake consumes OpenSSL's peer chain), so an
+ * SVID issued by an intermediate could no longer be verified. A CRL whose issuer matches no certificate makes OpenSSL's own check always end in
  * UNABLE_TO_GET_CRL (Node then sets CRL checking for the whole chain), which keeps the
  * presented chain intact. OpenSSL's verdict (`socket.authorized`) is meaningless on these
  * listeners either way: only the authenticator's result counts. The placeholder CRL is

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { RuleConfig } from '../../config/schema-policy.ts';
 import { evaluateRule, makeInput, ruleAllows, ruleProblems } from '../testing.ts';
 
 /** Epoch seconds of a UTC wall time. */
@@ -8,8 +9,9 @@ const at = (iso: string) => makeInput(undefined, {}, utc(iso));
 
 describe('timeWindow', () => {
   it('office hours in Paris, on weekdays (2024-01-15 is a Monday; Paris is UTC+1 in winter)', () => {
-    const rule = { timeWindow: { days: ['mon', 'tue', 'wed', 'thu', 'fri'] as const, hours: '09:00-18:00', timezone: 'Europe/Paris' } };
-    const r = { timeWindow: { ...rule.timeWindow, days: [...rule.timeWindow.days] } };
+    const r: RuleConfig = {
+      timeWindow: { days: ['mon', 'tue', 'wed', 'thu', 'fri'], hours: '09:00-18:00', timezone: 'Europe/Paris' },
+    };
     assert.equal(ruleAllows(r, at('2024-01-15T08:00:00')), true); // 09:00 Paris: start inclusive
     assert.equal(ruleAllows(r, at('2024-01-15T07:59:00')), false);
     assert.equal(ruleAllows(r, at('2024-01-15T16:59:59')), true);
@@ -25,7 +27,7 @@ describe('timeWindow', () => {
 
   it('the local day counts, not the UTC day', () => {
     // Sunday 23:30 UTC is Monday 08:30 in Tokyo.
-    const rule = { timeWindow: { days: ['mon' as const], timezone: 'Asia/Tokyo' } };
+    const rule: RuleConfig = { timeWindow: { days: ['mon'], timezone: 'Asia/Tokyo' } };
     assert.equal(ruleAllows(rule, at('2024-01-14T23:30:00')), true);
     assert.equal(ruleAllows(rule, at('2024-01-14T14:00:00')), false);
   });
