@@ -180,18 +180,20 @@ describe('proxy: header hygiene', () => {
   });
 
   describe('spoofed identity headers never reach the upstream', () => {
+    // Each value carries a marker; Gatehouse may set its own header of the same name (the
+    // signed assertion), but the client's value must appear nowhere upstream.
     for (const line of [
-      'X-Forwarded-User: admin',
-      'x-auth-request-email: admin@example.com',
-      'Remote-User: admin',
-      'X-GateHouse-ASSERTION: eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9.',
-      'X-Pomerium-Jwt-Assertion: eyJhbGciOiJub25lIn0.e30.',
-      'Cf-Access-Jwt-Assertion: eyJhbGciOiJub25lIn0.e30.',
-      'X-Goog-Iap-Jwt-Assertion: eyJhbGciOiJub25lIn0.e30.',
+      'X-Forwarded-User: SPOOFED-admin',
+      'x-auth-request-email: SPOOFED-admin@example.com',
+      'Remote-User: SPOOFED-admin',
+      'X-GateHouse-ASSERTION: eyJhbGciOiJub25lIn0.eyJzdWIiOiJTUE9PRkVEIn0.SPOOFED',
+      'X-Pomerium-Jwt-Assertion: eyJhbGciOiJub25lIn0.e30.SPOOFED',
+      'Cf-Access-Jwt-Assertion: eyJhbGciOiJub25lIn0.e30.SPOOFED',
+      'X-Goog-Iap-Jwt-Assertion: eyJhbGciOiJub25lIn0.e30.SPOOFED',
       // underscore spellings: CGI/WSGI/Rack upstreams map '_' and '-' to the same variable
-      'X_Forwarded_User: admin',
-      'x_gatehouse_assertion: eyJhbGciOiJub25lIn0.e30.',
-      'Remote_User: admin',
+      'X_Forwarded_User: SPOOFED-admin',
+      'x_gatehouse_assertion: eyJhbGciOiJub25lIn0.e30.SPOOFED',
+      'Remote_User: SPOOFED-admin',
     ]) {
       const name = line.slice(0, line.indexOf(':'));
       it(`strips ${name}`, async () => {
@@ -199,7 +201,7 @@ describe('proxy: header hygiene', () => {
           const r = await send(gh.port, 'app.test', [line, 'X-Control: kept']);
           assert.equal(r.status, 200);
           assert.equal(r.upstream!['x-control'], 'kept');
-          assert.equal(r.upstream![name.toLowerCase()], undefined, `${name} reached the upstream`);
+          assert.doesNotMatch(JSON.stringify(r.upstream), /SPOOFED/, `${name} reached the upstream`);
         }
       });
     }

@@ -22,7 +22,7 @@ describe('upstream TLS and mTLS', () => {
   let upstreamUrl: string;
   let gh: RunningGatehouse;
   let tlsHandshakes = 0;
-  const seen: { cn: string | undefined; sni: string | false; host: string | undefined }[] = [];
+  const seen: Record<string, unknown>[] = [];
 
   before(async () => {
     pki = createTestPki();

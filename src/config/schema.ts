@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { Cidr, Millis, Timeouts } from './schema-common.ts';
 import { AssertionSchema, RouteAssertionSchema } from './schema-assertion.ts';
+import { Cidr, Millis, Timeouts } from './schema-common.ts';
 import { IdentitySchema } from './schema-identity.ts';
 import { PolicySchema } from './schema-policy.ts';
 import { SecretRef } from './secret-ref.ts';
@@ -91,6 +91,10 @@ const Route = z.strictObject({
     .describe('Request body limit in bytes (default: proxy.maxBodyBytes)'),
   timeouts: Timeouts.optional(),
   forwardAuthorization: z.boolean().default(false).describe('Forward the Authorization header upstream'),
+  requireMtls: z
+    .boolean()
+    .default(false)
+    .describe('Only callers authenticated by a client certificate (SPIFFE X.509-SVID) may use this route'),
   listeners: z.array(z.string()).optional().describe('Serve this route only on these listeners'),
   assertion: RouteAssertionSchema.default(() => RouteAssertionSchema.parse({})),
 });

@@ -24,6 +24,14 @@ export function semanticProblems(config: Config): ConfigProblem[] {
       else listenerPorts.set(key, i);
     }
   });
+  config.listeners.forEach((l, i) => {
+    if (l.tls && l.tls.clientCertificates !== 'none' && !config.identity.mtls) {
+      error(
+        `/listeners/${i}/tls/clientCertificates`,
+        'the listener asks for client certificates but identity.mtls has no trust domains to verify them',
+      );
+    }
+  });
   if (config.admin.port !== 0) {
     const key = `${config.admin.address}:${config.admin.port}`;
     const clash = listenerPorts.get(key);
@@ -59,6 +67,12 @@ export function semanticProblems(config: Config): ConfigProblem[] {
     }
     if (route.public && route.policy !== undefined) {
       error(`/routes/${i}/public`, 'a route is either public or has a policy, not both');
+    }
+    if (route.requireMtls && !config.listeners.some((l) => l.tls && l.tls.clientCertificates !== 'none')) {
+      error(
+        `/routes/${i}/requireMtls`,
+        'the route requires mTLS but no listener asks for client certificates',
+      );
     }
     route.listeners?.forEach((name, j) => {
       if (!listenerNames.has(name)) error(`/routes/${i}/listeners/${j}`, `unknown listener "${name}"`);

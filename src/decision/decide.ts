@@ -95,6 +95,14 @@ function authorize(
       return verdict(route, 'deny', [authn.reason], undefined, authn.detail);
     }
     const principal = authn.status === 'authenticated' ? authn.principal : undefined;
+    if (route.requireMtls && principal?.method !== 'mtls') {
+      return verdict(
+        route,
+        'deny',
+        [request.clientCertificate ? 'mtls-required' : 'cert-required'],
+        principal,
+      );
+    }
     if (!route.policy) {
       return verdict(route, 'deny', ['route-denied'], principal);
     }

@@ -83,6 +83,7 @@ export function buildEngine(
       maxBodyBytes: route.maxBodyBytes ?? config.proxy.maxBodyBytes,
       timeouts,
       forwardAuthorization: route.forwardAuthorization,
+      requireMtls: route.requireMtls,
       ...(route.listeners ? { listeners: new Set(route.listeners) } : {}),
       assertion: routeAssertion(route, upstream?.url),
       config: route,

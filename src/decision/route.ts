@@ -24,6 +24,8 @@ export interface CompiledRoute {
   readonly maxBodyBytes: number;
   readonly timeouts: Required<NonNullable<UpstreamConfig['timeouts']>>;
   readonly forwardAuthorization: boolean;
+  /** Only mTLS-authenticated callers may pass. */
+  readonly requireMtls: boolean;
   /** Listener names this route is served on; undefined = all. */
   readonly listeners?: ReadonlySet<string>;
   /** What the upstream is told: assertion audience, claims, size budget, plain headers. */

@@ -47,7 +47,10 @@ export type CompilePolicyResult =
  * from a `policy test` file), then every criterion is prepared (regexes, CIDR lists, time
  * formatters, CEL programs). Every problem is reported, each with its JSON pointer.
  */
-export function compilePolicy(config: PolicyConfig | string, options: CompilePolicyOptions): CompilePolicyResult {
+export function compilePolicy(
+  config: PolicyConfig | string,
+  options: CompilePolicyOptions,
+): CompilePolicyResult {
   let pointer = options.pointer;
   let name = options.name;
   let source: unknown = config;
@@ -55,7 +58,9 @@ export function compilePolicy(config: PolicyConfig | string, options: CompilePol
     const named = options.namedPolicies;
     if (!named || !Object.hasOwn(named, config)) {
       const known = named ? Object.keys(named).join(', ') : '';
-      return { errors: [{ pointer, message: `unknown named policy "${config}"; defined: ${known || 'none'}` }] };
+      return {
+        errors: [{ pointer, message: `unknown named policy "${config}"; defined: ${known || 'none'}` }],
+      };
     }
     const entry = named[config]!;
     if (isCompiledPolicy(entry)) return { policy: entry };
@@ -78,12 +83,18 @@ export function compilePolicy(config: PolicyConfig | string, options: CompilePol
   const celLimits = { ...DEFAULT_CEL_LIMITS, ...options.celLimits };
   const compiler = new RuleCompiler(errors, celLimits);
   const deny = (parsed.data.deny ?? []).map((r, i) => compiler.rule(r, `${pointer}/deny/${i}`, 'deny', i));
-  const allow = (parsed.data.allow ?? []).map((r, i) => compiler.rule(r, `${pointer}/allow/${i}`, 'allow', i));
+  const allow = (parsed.data.allow ?? []).map((r, i) =>
+    compiler.rule(r, `${pointer}/allow/${i}`, 'allow', i),
+  );
 
   const ids = new Map<string, string>();
   for (const rule of [...deny, ...allow]) {
     const prior = ids.get(rule.id);
-    if (prior !== undefined) errors.push({ pointer: `${rule.pointer}/id`, message: `duplicate rule id "${rule.id}" (also ${prior})` });
+    if (prior !== undefined)
+      errors.push({
+        pointer: `${rule.pointer}/id`,
+        message: `duplicate rule id "${rule.id}" (also ${prior})`,
+      });
     else ids.set(rule.id, rule.pointer);
   }
   if (errors.length > 0) return { errors };
@@ -257,10 +268,24 @@ class RuleCompiler {
     return nodes.sort((a, b) => a.cost - b.cost);
   }
 
-  #combinator(key: 'any' | 'all' | 'not', value: RuleConfig | RuleConfig[], pointer: string, depth: number): PolicyNode {
+  #combinator(
+    key: 'any' | 'all' | 'not',
+    value: RuleConfig | RuleConfig[],
+    pointer: string,
+    depth: number,
+  ): PolicyNode {
     if (key === 'not') {
       const child = this.#subRule(value as RuleConfig, pointer, depth);
-      return { type: 'not', name: 'not', pointer, argument: '', reason: child.reason, identity: child.identity, cost: child.cost, child };
+      return {
+        type: 'not',
+        name: 'not',
+        pointer,
+        argument: '',
+        reason: child.reason,
+        identity: child.identity,
+        cost: child.cost,
+        child,
+      };
     }
     const children = (value as RuleConfig[]).map((r, i) => this.#subRule(r, `${pointer}/${i}`, depth));
     return group(key, key, pointer, children, key === 'any' ? 'no-rule-matched' : 'rule-matched');

@@ -1,6 +1,12 @@
 import type { Reason } from '../model/index.ts';
 import type { EvalContext } from './eval-context.ts';
-import { type CompiledChallenge, type CompiledRule, noRuleMatched, type PolicyNode, type PolicyProgram } from './nodes.ts';
+import {
+  type CompiledChallenge,
+  type CompiledRule,
+  noRuleMatched,
+  type PolicyNode,
+  type PolicyProgram,
+} from './nodes.ts';
 import type { PolicyResult, RuleTraceResult } from './types.ts';
 
 /**
@@ -133,7 +139,11 @@ function challengeMask(c: CompiledChallenge, ctx: EvalContext): number {
   const p = ctx.principal;
   if (!p) return 7;
   let mask = 0;
-  if (c.maxAgeSeconds !== undefined && (p.authTime === undefined || ctx.nowSeconds - p.authTime > c.maxAgeSeconds)) mask |= 1;
+  if (
+    c.maxAgeSeconds !== undefined &&
+    (p.authTime === undefined || ctx.nowSeconds - p.authTime > c.maxAgeSeconds)
+  )
+    mask |= 1;
   if (c.acr && (p.acr === undefined || !c.acr.has(p.acr))) mask |= 2;
   if (c.amr && !p.amr?.some((m) => c.amr?.has(m))) mask |= 4;
   return mask;

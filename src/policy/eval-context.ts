@@ -29,7 +29,8 @@ export class EvalContext {
 
   /** Compute `make(this)` once per evaluation under `key` (a module-level symbol). */
   memo<T>(key: symbol, make: (ctx: EvalContext) => T): T {
-    const memo = (this.#memo ??= new Map());
+    this.#memo ??= new Map();
+    const memo = this.#memo;
     if (memo.has(key)) return memo.get(key) as T;
     const value = make(this);
     memo.set(key, value);

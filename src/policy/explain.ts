@@ -1,7 +1,14 @@
 import type { Reason } from '../model/index.ts';
 import type { Recorder } from './engine.ts';
 import type { CompiledRule, PolicyNode, PolicyProgram } from './nodes.ts';
-import type { CriterionTrace, PolicyInput, PolicyResult, RuleTrace, RuleTraceResult, Trace } from './types.ts';
+import type {
+  CriterionTrace,
+  PolicyInput,
+  PolicyResult,
+  RuleTrace,
+  RuleTraceResult,
+  Trace,
+} from './types.ts';
 
 /** Collects what the engine did during one `explain` run. */
 export class TraceRecorder implements Recorder {
@@ -18,7 +25,12 @@ export class TraceRecorder implements Recorder {
 }
 
 /** Turn a recorded run into the trace `gatehouse explain` prints (or emits as JSON). */
-export function buildTrace(program: PolicyProgram, decided: PolicyResult, rec: TraceRecorder, input: PolicyInput): Trace {
+export function buildTrace(
+  program: PolicyProgram,
+  decided: PolicyResult,
+  rec: TraceRecorder,
+  input: PolicyInput,
+): Trace {
   const anonymous = input.principal === undefined;
   const nodeTrace = (node: PolicyNode): CriterionTrace => {
     const seen = rec.nodes.get(node);
@@ -31,7 +43,8 @@ export function buildTrace(program: PolicyProgram, decided: PolicyResult, rec: T
             ? 'user-unauthenticated'
             : node.reason
         : undefined;
-    const children = node.type === 'criterion' ? undefined : node.type === 'not' ? [node.child] : node.children;
+    const children =
+      node.type === 'criterion' ? undefined : node.type === 'not' ? [node.child] : node.children;
     return {
       name: node.name,
       pointer: node.pointer,

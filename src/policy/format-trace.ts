@@ -31,7 +31,12 @@ export function formatTrace(trace: Trace): string {
       effect = rule.effect;
       lines.push(`${effect} rules:`);
     }
-    const mark = rule.result === 'matched' || rule.result === 'challenge' ? '✓' : rule.result === 'not-evaluated' || rule.result === 'unauthenticated' ? '·' : '✗';
+    const mark =
+      rule.result === 'matched' || rule.result === 'challenge'
+        ? '✓'
+        : rule.result === 'not-evaluated' || rule.result === 'unauthenticated'
+          ? '·'
+          : '✗';
     lines.push(`  ${mark} ${rule.id} — ${RULE_RESULT[rule.result]}`);
     if (rule.description) lines.push(`      ${rule.description}`);
     if (rule.criteria.length === 0) lines.push('      (no criteria: matches every request)');

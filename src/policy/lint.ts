@@ -18,12 +18,11 @@ export function lintPolicy(config: PolicyConfig, pointer: string): PolicyWarning
   const allow = config.allow ?? [];
   const deny = config.deny ?? [];
 
-  if (allow.length === 0) warn(pointer, 'no-allow-rules', 'the policy has no allow rules: it denies every request');
+  if (allow.length === 0)
+    warn(pointer, 'no-allow-rules', 'the policy has no allow rules: it denies every request');
 
-  const visitRules = (rules: readonly RuleConfig[], base: string) =>
-    rules.forEach((r, i) => emptyLists(r, `${base}/${i}`, warn));
-  visitRules(deny, `${pointer}/deny`);
-  visitRules(allow, `${pointer}/allow`);
+  for (const [i, r] of deny.entries()) emptyLists(r, `${pointer}/deny/${i}`, warn);
+  for (const [i, r] of allow.entries()) emptyLists(r, `${pointer}/allow/${i}`, warn);
 
   allow.forEach((rule, i) => {
     const at = `${pointer}/allow/${i}`;
@@ -71,7 +70,9 @@ function unreachable(
   effect: string,
   warn: (at: string, code: string, message: string) => void,
 ): void {
-  const first = rules.findIndex((r) => criteriaKeys(r).length === 0 && (effect === 'deny' || r.challenge === undefined));
+  const first = rules.findIndex(
+    (r) => criteriaKeys(r).length === 0 && (effect === 'deny' || r.challenge === undefined),
+  );
   if (first < 0) return;
   for (let i = first + 1; i < rules.length; i++) {
     warn(
@@ -109,7 +110,11 @@ function mentionsIdentity(rule: RuleConfig): boolean {
 }
 
 /** Warn for every empty list inside a rule: it matches nothing (any) or everything (all). */
-function emptyLists(rule: RuleConfig, at: string, warn: (at: string, code: string, message: string) => void): void {
+function emptyLists(
+  rule: RuleConfig,
+  at: string,
+  warn: (at: string, code: string, message: string) => void,
+): void {
   for (const key of criteriaKeys(rule)) {
     const value = (rule as Record<string, unknown>)[key];
     const keyAt = `${at}/${escapePointer(key)}`;
@@ -118,7 +123,7 @@ function emptyLists(rule: RuleConfig, at: string, warn: (at: string, code: strin
       if (subs.length === 0) {
         warn(keyAt, 'empty-list', key === 'any' ? 'empty any: never holds' : 'empty all: always holds');
       }
-      subs.forEach((s, i) => emptyLists(s, `${keyAt}/${i}`, warn));
+      for (const [i, sub] of subs.entries()) emptyLists(sub, `${keyAt}/${i}`, warn);
     } else if (key === 'not') {
       emptyLists(value as RuleConfig, keyAt, warn);
     } else {

@@ -90,7 +90,10 @@ const noMatch = new Map<Reason | undefined, PolicyResult>();
 export function noRuleMatched(reason: Reason | undefined): PolicyResult {
   let r = noMatch.get(reason);
   if (!r) {
-    r = result('deny', reason && reason !== 'no-rule-matched' ? ['no-rule-matched', reason] : ['no-rule-matched']);
+    r = result(
+      'deny',
+      reason && reason !== 'no-rule-matched' ? ['no-rule-matched', reason] : ['no-rule-matched'],
+    );
     noMatch.set(reason, r);
   }
   return r;

@@ -5,7 +5,9 @@ const NON_CRITERIA = new Set(['id', 'description', 'challenge']);
 
 /** The criteria keys a rule sets (not id / description / challenge). */
 export function criteriaKeys(rule: RuleConfig): string[] {
-  return Object.keys(rule).filter((k) => !NON_CRITERIA.has(k) && (rule as Record<string, unknown>)[k] !== undefined);
+  return Object.keys(rule).filter(
+    (k) => !NON_CRITERIA.has(k) && (rule as Record<string, unknown>)[k] !== undefined,
+  );
 }
 
 /**

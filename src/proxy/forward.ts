@@ -48,7 +48,8 @@ export function upstreamErrorCode(err: unknown): ErrorCode {
   const code = (err as { code?: string } | null)?.code ?? '';
   // undici's HTTPParserError often has no code (its wasm parser's error name is not mapped):
   // recognise it by name, or a garbled status line would count as a connect failure.
-  if (code === '' && (err as { name?: string } | null)?.name === 'HTTPParserError') return 'ERR_UPSTREAM_PROTOCOL';
+  if (code === '' && (err as { name?: string } | null)?.name === 'HTTPParserError')
+    return 'ERR_UPSTREAM_PROTOCOL';
   switch (code) {
     case 'UND_ERR_CONNECT_TIMEOUT':
     case 'UND_ERR_HEADERS_TIMEOUT':

@@ -38,6 +38,25 @@ export interface ProxyContext {
   propagate?(decision: Decision, route: CompiledRoute, info: RequestInfo, nowSeconds: number): string[];
 }
 
+const CERT_REQUIRED: Verdict = Object.freeze({
+  decision: Object.freeze({ outcome: 'deny', mode: 'enforce', reasons: Object.freeze(['cert-required']) }),
+}) as Verdict;
+
+/** decide(), except that a listener with `clientCertificates: required` first insists on one. */
+function decideOn(
+  ctx: ProxyContext,
+  engine: Engine,
+  listener: ListenerContext,
+  info: RequestInfo,
+): Verdict | Promise<Verdict> {
+  if (listener.clientCertificates === 'required' && !info.clientCertificate) return CERT_REQUIRED;
+  try {
+    return decide(engine, info, ctx.nowSeconds());
+  } catch {
+    return { decision: { outcome: 'deny', mode: 'enforce', reasons: ['internal-error'] } };
+  }
+}
+
 const INVALID_REQUEST: Decision = Object.freeze({
   outcome: 'deny',
   mode: 'enforce',
@@ -83,12 +102,7 @@ export function createRequestHandler(ctx: ProxyContext, listener: ListenerContex
     }
     const info = built.info;
     if (ctx.reserved?.(info, req, res, engine)) return;
-    let verdict: Verdict | Promise<Verdict>;
-    try {
-      verdict = decide(engine, info, ctx.nowSeconds());
-    } catch {
-      verdict = { decision: { outcome: 'deny', mode: 'enforce', reasons: ['internal-error'] } };
-    }
+    const verdict = decideOn(ctx, engine, listener, info);
     if (verdict instanceof Promise) {
       verdict.then(
         (v) => proceed(ctx, engine, req, res, info, v, start),
@@ -303,12 +317,7 @@ export function createUpgradeHandler(ctx: ProxyContext, listener: ListenerContex
         finish(info, decision, r.status, start, r.error ? { errorCode: r.error.code } : {});
       });
     };
-    let verdict: Verdict | Promise<Verdict>;
-    try {
-      verdict = decide(engine, info, ctx.nowSeconds());
-    } catch {
-      verdict = { decision: { outcome: 'deny', mode: 'enforce', reasons: ['internal-error'] } };
-    }
+    const verdict = decideOn(ctx, engine, listener, info);
     if (verdict instanceof Promise) verdict.then(onVerdict);
     else onVerdict(verdict);
   };

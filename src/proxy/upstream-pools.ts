@@ -85,7 +85,7 @@ function createPool(u: UpstreamConfig, connectMs: number): Pool {
       ...common,
       // undici would take the TLS name from the request's Host header (the client's host),
       // not from the upstream URL or tls.serverName: ignore what it passes and use ours.
-      connect: (opts, callback) => connector({ ...opts, servername: tlsName ?? null }, callback),
+      connect: (opts, callback) => connector({ ...opts, servername: tlsName }, callback),
     },
     tlsName ?? url.hostname,
   );

@@ -8,6 +8,7 @@ import {
   loadConfigText,
 } from '../config/index.ts';
 import { buildEngine, type CompiledRoute, type Engine, type EngineParts } from '../decision/index.ts';
+import { type MtlsAuthenticator, mtlsTlsServerOptions } from '../identity/index.ts';
 import { Metrics } from '../metrics/index.ts';
 import type { Decision, RequestInfo } from '../model/index.ts';
 import { channels, publish } from '../observe/index.ts';
@@ -191,7 +192,12 @@ export class Gateway {
     };
     try {
       for (const l of loaded.config.listeners) {
-        const running = await startListener(l, loaded.config, ctx, this.#o.clientCertificates);
+        const running = await startListener(
+          l,
+          loaded.config,
+          ctx,
+          this.#o.clientCertificates ?? (() => this.#mtlsOptions()),
+        );
         running.server.prependListener('request', (_req, res) => this.#track(res));
         this.#listeners.push(running);
       }
@@ -206,6 +212,7 @@ export class Gateway {
       await this.#closeAll();
       throw err;
     }
+    this.#watchTrustBundles();
     publish.configReload({
       ok: true,
       generation: 1,
@@ -224,6 +231,24 @@ export class Gateway {
       },
       'gatehouse started',
     );
+  }
+
+  /** Client-certificate TLS options from the current engine's mTLS authenticator. */
+  #mtlsOptions(): ReturnType<ClientCertificateOptions> {
+    const auth = this.#engine?.authenticators.find((a) => a.name === 'mtls') as MtlsAuthenticator | undefined;
+    return auth ? { ...mtlsTlsServerOptions(auth).options } : undefined;
+  }
+
+  #stopBundleWatch?: () => void;
+  /** Re-apply client-certificate options after an engine swap and whenever trust bundles reload. */
+  #watchTrustBundles(): void {
+    this.#stopBundleWatch?.();
+    const reloadAll = () => {
+      for (const l of this.#listeners) if (l.context.clientCertificates !== 'none') l.reloadTls?.();
+    };
+    const auth = this.#engine.authenticators.find((a) => a.name === 'mtls') as MtlsAuthenticator | undefined;
+    this.#stopBundleWatch = auth ? mtlsTlsServerOptions(auth).onChange(reloadAll) : undefined;
+    reloadAll();
   }
 
   #track(res: import('node:http').ServerResponse): void {
@@ -279,6 +304,7 @@ export class Gateway {
     const old = this.#engine;
     this.#generation += 1;
     this.#engine = built.engine; // the swap: one assignment; in-flight requests keep `old`
+    this.#watchTrustBundles();
     this.#pools.retainOnly(built.engine.routes, loaded.config.proxy.shutdownGraceMs);
     setTimeout(() => old.close(), 60_000).unref();
     for (const w of [...loaded.warnings, ...built.warnings, ...restartOnly])
@@ -318,6 +344,7 @@ export class Gateway {
       l.server.closeAllConnections();
     }
     this.#admin?.close();
+    this.#stopBundleWatch?.();
     await this.#pools.close();
     this.#engine?.close();
     this.#audit?.close();

@@ -19,6 +19,8 @@ export interface RunningListener {
   readonly context: ListenerContext;
   /** The bound port (useful when the config asked for port 0). */
   port(): number;
+  /** Re-read the certificate files and client-certificate options (TLS listeners). */
+  reloadTls?(): void;
   close(): void;
 }
 
@@ -66,6 +68,7 @@ export async function startListener(
   };
   let server: http.Server;
   let stopWatch: (() => void) | undefined;
+  let reloadTls: (() => void) | undefined;
   if (l.tls) {
     const material = readTls(l);
     const wantsCerts = l.tls.clientCertificates !== 'none';
@@ -88,7 +91,7 @@ export async function startListener(
       }
     };
     stopWatch = watchFiles([l.tls.certFile, l.tls.keyFile], reload);
-    (server as unknown as { reloadTls: () => void }).reloadTls = reload;
+    reloadTls = reload;
   } else {
     server = http.createServer(common);
   }
@@ -118,6 +121,7 @@ export async function startListener(
     server,
     context,
     port: () => (server.address() as AddressInfo | null)?.port ?? context.port,
+    ...(reloadTls ? { reloadTls } : {}),
     close() {
       stopWatch?.();
       server.close();

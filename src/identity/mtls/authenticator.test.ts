@@ -113,6 +113,16 @@ describe('createMtlsAuthenticator: authenticate', () => {
     assert.deepEqual(await run(a, {} as PeerCertificate, leaf.notBefore), { status: 'not-mine' });
   });
 
+  test('a certificate object without DER is denied, not passed over', async () => {
+    const a = make();
+    for (const raw of ['x', Buffer.alloc(0), Buffer.from('3003020101', 'hex')]) {
+      assert.equal(
+        reasonOf(await run(a, { raw } as unknown as PeerCertificate, leaf.notBefore)),
+        'cert-invalid',
+      );
+    }
+  });
+
   test('a valid SVID becomes a frozen workload principal', async () => {
     const a = make();
     const now = leaf.notBefore + 100;

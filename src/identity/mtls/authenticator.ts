@@ -78,8 +78,12 @@ export function createMtlsAuthenticator(
   store.onChange(() => cache?.clear());
 
   function verify(request: RequestInfo, nowSeconds: number): AuthnResult {
+    const presented = request.clientCertificate as object | undefined | null;
+    // Node gives `{}` when the client sent no certificate.
+    if (presented === undefined || presented === null || !('raw' in presented)) return NOT_MINE;
     const chain = peerChain(request.clientCertificate);
-    if (!chain) return NOT_MINE;
+    if (!chain)
+      return { status: 'denied', reason: 'cert-invalid', detail: 'mtls: client certificate without DER' };
     const fingerprint = certFingerprint(chain.leaf);
     const snapshot = store.current();
     const hit = cache?.get(fingerprint);

@@ -55,12 +55,13 @@ export function checkAst(root: ASTNode, maxComprehensionDepth: number): { proble
   };
 
   const visitChildren = (args: unknown, depth: number): void => {
-    if (Array.isArray(args)) for (const a of args) Array.isArray(a) ? visitChildren(a, depth) : visit(a, depth);
+    if (Array.isArray(args))
+      for (const a of args) Array.isArray(a) ? visitChildren(a, depth) : visit(a, depth);
     else visit(args, depth);
   };
 
   const checkPattern = (arg: ASTNode | undefined): void => {
-    if (!arg || arg.op !== 'value' || typeof arg.args !== 'string') {
+    if (arg?.op !== 'value' || typeof arg.args !== 'string') {
       problem ??= 'matches() needs a literal pattern string so it can be checked when the policy loads';
       return;
     }

@@ -29,7 +29,12 @@ function createEnvironment(limits: StructuralLimits): Environment {
   return new Environment({
     unlistedVariablesAreDyn: false,
     enableOptionalTypes: true,
-    limits: { maxDepth: limits.maxDepth, maxAstNodes: limits.maxAstNodes, maxListElements: 1000, maxMapEntries: 1000 },
+    limits: {
+      maxDepth: limits.maxDepth,
+      maxAstNodes: limits.maxAstNodes,
+      maxListElements: 1000,
+      maxMapEntries: 1000,
+    },
   })
     .registerType('gatehouse.Spiffe', {
       ctor: CelSpiffe,
@@ -75,7 +80,9 @@ function createEnvironment(limits: StructuralLimits): Environment {
       ctor: CelContext,
       fields: { now: 'google.protobuf.Timestamp', nowSeconds: 'int', routeId: 'string' },
     })
-    .registerVariable('principal', 'gatehouse.Principal', { description: 'The caller (anonymous: authenticated false)' })
+    .registerVariable('principal', 'gatehouse.Principal', {
+      description: 'The caller (anonymous: authenticated false)',
+    })
     .registerVariable('request', 'gatehouse.Request', { description: 'The normalised request' })
     .registerVariable('context', 'gatehouse.Context', { description: 'Decision time and route' });
 }

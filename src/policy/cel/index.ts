@@ -33,13 +33,18 @@ export interface CelRuntimeFailure {
   readonly message: string;
 }
 
-export type CelCompileResult = { readonly ok: true; readonly program: CelProgram } | { readonly ok: false; readonly message: string };
+export type CelCompileResult =
+  | { readonly ok: true; readonly program: CelProgram }
+  | { readonly ok: false; readonly message: string };
 
 /** Parse, type-check and bound `expr` under `limits` (defaults: DEFAULT_CEL_LIMITS). */
 export function compileCel(expr: string, limits: CelLimits = {}): CelCompileResult {
   const l = { ...DEFAULT_CEL_LIMITS, ...limits };
   if (expr.length > l.maxExpressionLength) {
-    return { ok: false, message: `CEL expression is ${expr.length} characters; the limit is ${l.maxExpressionLength}` };
+    return {
+      ok: false,
+      message: `CEL expression is ${expr.length} characters; the limit is ${l.maxExpressionLength}`,
+    };
   }
   let parsed: ParseResult;
   try {
@@ -57,7 +62,9 @@ export function compileCel(expr: string, limits: CelLimits = {}): CelCompileResu
   const run = (vars: CelVariables): boolean | CelRuntimeFailure => {
     try {
       const value: unknown = parsed(vars);
-      return typeof value === 'boolean' ? value : { message: `CEL condition returned ${typeof value}, not a bool` };
+      return typeof value === 'boolean'
+        ? value
+        : { message: `CEL condition returned ${typeof value}, not a bool` };
     } catch (err) {
       return { message: `CEL evaluation: ${describe(err)}` };
     }

@@ -147,7 +147,11 @@ export function celVariables(ctx: EvalContext): CelVariables {
 }
 
 function build(ctx: EvalContext): CelVariables {
-  return { principal: celPrincipal(ctx.principal), request: new CelRequest(ctx), context: new CelContext(ctx) };
+  return {
+    principal: celPrincipal(ctx.principal),
+    request: new CelRequest(ctx),
+    context: new CelContext(ctx),
+  };
 }
 
 function celPrincipal(p: Principal | undefined): CelPrincipal {
@@ -164,7 +168,9 @@ function toInt(n: number | undefined): bigint {
   return n === undefined || !Number.isFinite(n) ? 0n : BigInt(Math.floor(n));
 }
 
-function flattenHeaders(headers: Readonly<Record<string, string | string[] | undefined>>): Readonly<Record<string, string>> {
+function flattenHeaders(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+): Readonly<Record<string, string>> {
   const out: Record<string, string> = Object.create(null);
   for (const k of Object.keys(headers)) {
     const v = headers[k];

@@ -4,7 +4,10 @@ import { evaluateRule, makeInput, ruleAllows, ruleProblems, userPrincipal } from
 
 describe('acr', () => {
   it('matches one of the listed classes', () => {
-    assert.equal(ruleAllows({ acr: ['urn:example:mfa', 'urn:example:pwd'] }, makeInput(userPrincipal())), true);
+    assert.equal(
+      ruleAllows({ acr: ['urn:example:mfa', 'urn:example:pwd'] }, makeInput(userPrincipal())),
+      true,
+    );
   });
 
   it('a weaker or missing acr yields acr-insufficient', () => {
@@ -12,7 +15,10 @@ describe('acr', () => {
       'no-rule-matched',
       'acr-insufficient',
     ]);
-    assert.equal(ruleAllows({ acr: ['urn:example:mfa'] }, makeInput(userPrincipal({ acr: undefined }))), false);
+    assert.equal(
+      ruleAllows({ acr: ['urn:example:mfa'] }, makeInput(userPrincipal({ acr: undefined }))),
+      false,
+    );
   });
 
   it('rejects a string with a pointer', () => {

@@ -12,8 +12,14 @@ describe('amr', () => {
   });
 
   it('yields amr-insufficient, also when amr is missing', () => {
-    assert.deepEqual(evaluateRule({ amr: { anyOf: ['hwk'] } }, withAmr('pwd')).reasons, ['no-rule-matched', 'amr-insufficient']);
-    assert.equal(ruleAllows({ amr: { anyOf: ['hwk'] } }, makeInput(userPrincipal({ amr: undefined }))), false);
+    assert.deepEqual(evaluateRule({ amr: { anyOf: ['hwk'] } }, withAmr('pwd')).reasons, [
+      'no-rule-matched',
+      'amr-insufficient',
+    ]);
+    assert.equal(
+      ruleAllows({ amr: { anyOf: ['hwk'] } }, makeInput(userPrincipal({ amr: undefined }))),
+      false,
+    );
   });
 
   it('rejects a list without anyOf / allOf with a pointer', () => {

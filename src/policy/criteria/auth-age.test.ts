@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { evaluateRule, makeInput, ruleAllows, ruleProblems, userPrincipal } from '../testing.ts';
 
-const authenticatedAt = (authTime: number | undefined, now: number) => makeInput(userPrincipal({ authTime }), {}, now);
+const authenticatedAt = (authTime: number | undefined, now: number) =>
+  makeInput(userPrincipal({ authTime }), {}, now);
 
 describe('authAge', () => {
   it('admits an authentication at most maxSeconds old (edge inclusive)', () => {
@@ -11,10 +12,10 @@ describe('authAge', () => {
   });
 
   it('no auth time fails: auth-too-old', () => {
-    assert.deepEqual(evaluateRule({ authAge: { maxSeconds: 300 } }, authenticatedAt(undefined, 1000)).reasons, [
-      'no-rule-matched',
-      'auth-too-old',
-    ]);
+    assert.deepEqual(
+      evaluateRule({ authAge: { maxSeconds: 300 } }, authenticatedAt(undefined, 1000)).reasons,
+      ['no-rule-matched', 'auth-too-old'],
+    );
   });
 
   it('rejects negative and fractional seconds with pointers', () => {

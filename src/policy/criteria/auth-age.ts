@@ -12,7 +12,8 @@ export const authAge = defineCriterion({
   reason: 'auth-too-old',
   identity: true,
   cost: 0,
-  compile: ({ maxSeconds }) =>
+  compile:
+    ({ maxSeconds }) =>
     (ctx) => {
       const t = ctx.principal?.authTime;
       return t !== undefined && ctx.nowSeconds - t <= maxSeconds;

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { evaluateRule, makeInput, ruleAllows, ruleProblems, userPrincipal, workloadPrincipal } from '../testing.ts';
+import {
+  evaluateRule,
+  makeInput,
+  ruleAllows,
+  ruleProblems,
+  userPrincipal,
+  workloadPrincipal,
+} from '../testing.ts';
 
 describe('authMethod', () => {
   it('matches how the caller authenticated', () => {

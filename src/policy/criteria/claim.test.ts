@@ -23,7 +23,10 @@ describe('claim', () => {
 
   it('a list path names keys holding dots', () => {
     const input = withClaims({ 'https://example.com/roles': ['admin'] });
-    assert.equal(ruleAllows({ claim: { path: ['https://example.com/roles'], equals: 'admin' } }, input), true);
+    assert.equal(
+      ruleAllows({ claim: { path: ['https://example.com/roles'], equals: 'admin' } }, input),
+      true,
+    );
   });
 
   it('matches is anchored', () => {
@@ -34,7 +37,10 @@ describe('claim', () => {
   });
 
   it('never walks the prototype chain', () => {
-    assert.equal(ruleAllows({ claim: { path: 'constructor.name', equals: 'Object' } }, withClaims({})), false);
+    assert.equal(
+      ruleAllows({ claim: { path: 'constructor.name', equals: 'Object' } }, withClaims({})),
+      false,
+    );
     assert.equal(ruleAllows({ claim: { path: '__proto__', equals: 'x' } }, withClaims({})), false);
   });
 
@@ -50,10 +56,19 @@ describe('claim', () => {
       const p = ruleProblems({ claim: { path: 'a', matches } })[0];
       assert.equal(p?.pointer, '/p/allow/0/claim/matches', matches);
     }
-    assert.match(ruleProblems({ claim: { path: 'a', matches: '[' } })[0]?.message ?? '', /invalid regular expression/);
+    assert.match(
+      ruleProblems({ claim: { path: 'a', matches: '[' } })[0]?.message ?? '',
+      /invalid regular expression/,
+    );
     assert.equal(ruleProblems({ claim: { path: 'a' } })[0]?.pointer, '/p/allow/0/claim');
-    assert.equal(ruleProblems({ claim: { path: 'a', equals: 'x', in: ['y'] } })[0]?.pointer, '/p/allow/0/claim');
+    assert.equal(
+      ruleProblems({ claim: { path: 'a', equals: 'x', in: ['y'] } })[0]?.pointer,
+      '/p/allow/0/claim',
+    );
     assert.equal(ruleProblems({ claim: { path: 'a..b', equals: 'x' } })[0]?.pointer, '/p/allow/0/claim/path');
-    assert.equal(ruleProblems({ claim: { path: 'a', equals: { x: 1 } } })[0]?.pointer, '/p/allow/0/claim/equals');
+    assert.equal(
+      ruleProblems({ claim: { path: 'a', equals: { x: 1 } } })[0]?.pointer,
+      '/p/allow/0/claim/equals',
+    );
   });
 });

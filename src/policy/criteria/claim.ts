@@ -29,6 +29,7 @@ export const claim = defineCriterion({
       const re = compiled.regex;
       test = (v) => typeof v === 'string' && re.test(v);
     }
-    return (ctx) => ctx.principal !== undefined && someClaimValue(resolveClaim(ctx.principal.claims, keys), test);
+    return (ctx) =>
+      ctx.principal !== undefined && someClaimValue(resolveClaim(ctx.principal.claims, keys), test);
   },
 });

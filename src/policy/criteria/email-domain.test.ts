@@ -20,22 +20,31 @@ describe('emailDomain', () => {
     ]) {
       assert.equal(ruleAllows({ emailDomain: ['example.com'] }, withEmail(email)), false, email);
     }
-    assert.deepEqual(evaluateRule({ emailDomain: ['example.com'] }, withEmail('m@evil-example.com')).reasons, [
-      'no-rule-matched',
-      'email-domain-unauthorized',
-    ]);
+    assert.deepEqual(
+      evaluateRule({ emailDomain: ['example.com'] }, withEmail('m@evil-example.com')).reasons,
+      ['no-rule-matched', 'email-domain-unauthorized'],
+    );
   });
 
   it('refuses unverified email and missing email', () => {
     assert.equal(
-      ruleAllows({ emailDomain: ['example.com'] }, makeInput(userPrincipal({ claims: { email_verified: false } }))),
+      ruleAllows(
+        { emailDomain: ['example.com'] },
+        makeInput(userPrincipal({ claims: { email_verified: false } })),
+      ),
       false,
     );
-    assert.equal(ruleAllows({ emailDomain: ['example.com'] }, makeInput(userPrincipal({ email: undefined }))), false);
+    assert.equal(
+      ruleAllows({ emailDomain: ['example.com'] }, makeInput(userPrincipal({ email: undefined }))),
+      false,
+    );
   });
 
   it('rejects @ and wildcards in config with a pointer at the entry', () => {
-    assert.equal(ruleProblems({ emailDomain: ['ok.com', '@example.com'] })[0]?.pointer, '/p/allow/0/emailDomain/1');
+    assert.equal(
+      ruleProblems({ emailDomain: ['ok.com', '@example.com'] })[0]?.pointer,
+      '/p/allow/0/emailDomain/1',
+    );
     assert.equal(ruleProblems({ emailDomain: ['*.example.com'] })[0]?.pointer, '/p/allow/0/emailDomain/0');
     assert.equal(ruleProblems({ emailDomain: 'example.com' })[0]?.pointer, '/p/allow/0/emailDomain');
   });

@@ -5,7 +5,13 @@ import { evaluateRule, makeInput, ruleAllows, ruleProblems, userPrincipal } from
 describe('email', () => {
   it('matches case-insensitively', () => {
     assert.equal(ruleAllows({ email: 'Alice@Example.COM' }, makeInput(userPrincipal())), true);
-    assert.equal(ruleAllows({ email: ['bob@example.com', 'alice@example.com'] }, makeInput(userPrincipal({ email: 'ALICE@example.com' }))), true);
+    assert.equal(
+      ruleAllows(
+        { email: ['bob@example.com', 'alice@example.com'] },
+        makeInput(userPrincipal({ email: 'ALICE@example.com' })),
+      ),
+      true,
+    );
   });
 
   it('refuses another address, a missing one, and an unverified one', () => {
@@ -13,9 +19,15 @@ describe('email', () => {
       'no-rule-matched',
       'email-unauthorized',
     ]);
-    assert.equal(ruleAllows({ email: 'alice@example.com' }, makeInput(userPrincipal({ email: undefined }))), false);
     assert.equal(
-      ruleAllows({ email: 'alice@example.com' }, makeInput(userPrincipal({ claims: { email_verified: false } }))),
+      ruleAllows({ email: 'alice@example.com' }, makeInput(userPrincipal({ email: undefined }))),
+      false,
+    );
+    assert.equal(
+      ruleAllows(
+        { email: 'alice@example.com' },
+        makeInput(userPrincipal({ claims: { email_verified: false } })),
+      ),
       false,
     );
   });

@@ -17,7 +17,10 @@ describe('groups', () => {
   });
 
   it('is case-sensitive and yields group-unauthorized', () => {
-    assert.deepEqual(evaluateRule({ groups: { anyOf: ['SRE'] } }, inGroups('sre')).reasons, ['no-rule-matched', 'group-unauthorized']);
+    assert.deepEqual(evaluateRule({ groups: { anyOf: ['SRE'] } }, inGroups('sre')).reasons, [
+      'no-rule-matched',
+      'group-unauthorized',
+    ]);
   });
 
   it('anonymous callers are unauthenticated, not unauthorized', () => {

@@ -15,13 +15,22 @@ describe('header', () => {
   });
 
   it('present true / false', () => {
-    assert.equal(ruleAllows({ header: { name: 'x-env', present: true } }, withHeaders({ 'x-env': '' })), true);
+    assert.equal(
+      ruleAllows({ header: { name: 'x-env', present: true } }, withHeaders({ 'x-env': '' })),
+      true,
+    );
     assert.equal(ruleAllows({ header: { name: 'x-env', present: false } }, withHeaders({})), true);
-    assert.equal(ruleAllows({ header: { name: 'x-env', present: false } }, withHeaders({ 'x-env': 'a' })), false);
+    assert.equal(
+      ruleAllows({ header: { name: 'x-env', present: false } }, withHeaders({ 'x-env': 'a' })),
+      false,
+    );
   });
 
   it('a repeated header kept as a list is ambiguous and never equals', () => {
-    assert.equal(ruleAllows({ header: { name: 'x-env', equals: 'a' } }, withHeaders({ 'x-env': ['a', 'b'] })), false);
+    assert.equal(
+      ruleAllows({ header: { name: 'x-env', equals: 'a' } }, withHeaders({ 'x-env': ['a', 'b'] })),
+      false,
+    );
   });
 
   it('yields header-unauthorized', () => {
@@ -32,8 +41,14 @@ describe('header', () => {
   });
 
   it('rejects bad names, missing operators and unsafe regexes with pointers', () => {
-    assert.equal(ruleProblems({ header: { name: 'bad name', equals: 'x' } })[0]?.pointer, '/p/allow/0/header/name');
+    assert.equal(
+      ruleProblems({ header: { name: 'bad name', equals: 'x' } })[0]?.pointer,
+      '/p/allow/0/header/name',
+    );
     assert.equal(ruleProblems({ header: { name: 'x' } })[0]?.pointer, '/p/allow/0/header');
-    assert.equal(ruleProblems({ header: { name: 'x', matches: '(a*)*' } })[0]?.pointer, '/p/allow/0/header/matches');
+    assert.equal(
+      ruleProblems({ header: { name: 'x', matches: '(a*)*' } })[0]?.pointer,
+      '/p/allow/0/header/matches',
+    );
   });
 });

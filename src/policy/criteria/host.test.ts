@@ -20,7 +20,10 @@ describe('host', () => {
   });
 
   it('yields host-unauthorized', () => {
-    assert.deepEqual(evaluateRule({ host: ['a.example.com'] }, on('b.example.com')).reasons, ['no-rule-matched', 'host-unauthorized']);
+    assert.deepEqual(evaluateRule({ host: ['a.example.com'] }, on('b.example.com')).reasons, [
+      'no-rule-matched',
+      'host-unauthorized',
+    ]);
   });
 
   it('rejects bad patterns with a pointer at the entry', () => {

@@ -5,7 +5,10 @@ import { evaluateRule, makeInput, ruleAllows, ruleProblems, userPrincipal } from
 describe('issuer', () => {
   it('matches exactly', () => {
     assert.equal(ruleAllows({ issuer: 'https://idp.example.com' }, makeInput(userPrincipal())), true);
-    assert.equal(ruleAllows({ issuer: ['https://a', 'https://idp.example.com'] }, makeInput(userPrincipal())), true);
+    assert.equal(
+      ruleAllows({ issuer: ['https://a', 'https://idp.example.com'] }, makeInput(userPrincipal())),
+      true,
+    );
     assert.equal(ruleAllows({ issuer: 'https://idp.example.com/' }, makeInput(userPrincipal())), false);
   });
 

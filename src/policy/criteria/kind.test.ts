@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { evaluateRule, makeInput, ruleAllows, ruleProblems, userPrincipal, workloadPrincipal } from '../testing.ts';
+import {
+  evaluateRule,
+  makeInput,
+  ruleAllows,
+  ruleProblems,
+  userPrincipal,
+  workloadPrincipal,
+} from '../testing.ts';
 
 describe('kind', () => {
   it('matches the principal kind', () => {
@@ -9,7 +16,10 @@ describe('kind', () => {
   });
 
   it('a user is not a workload: kind-unauthorized', () => {
-    assert.deepEqual(evaluateRule({ kind: 'workload' }, makeInput(userPrincipal())).reasons, ['no-rule-matched', 'kind-unauthorized']);
+    assert.deepEqual(evaluateRule({ kind: 'workload' }, makeInput(userPrincipal())).reasons, [
+      'no-rule-matched',
+      'kind-unauthorized',
+    ]);
   });
 
   it('rejects an unknown kind with a pointer', () => {

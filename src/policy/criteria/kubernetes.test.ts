@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { evaluateRule, makeInput, ruleAllows, ruleProblems, userPrincipal, workloadPrincipal } from '../testing.ts';
+import {
+  evaluateRule,
+  makeInput,
+  ruleAllows,
+  ruleProblems,
+  userPrincipal,
+  workloadPrincipal,
+} from '../testing.ts';
 
 const ci = makeInput(workloadPrincipal('ci', 'deployer'));
 
@@ -18,14 +25,17 @@ describe('kubernetes', () => {
   it('bare names combine with the namespace list', () => {
     assert.equal(ruleAllows({ kubernetes: { namespace: ['ci'], serviceAccount: ['deployer'] } }, ci), true);
     assert.equal(ruleAllows({ kubernetes: { namespace: ['ci'], serviceAccount: ['builder'] } }, ci), false);
-    assert.equal(ruleAllows({ kubernetes: { namespace: ['prod'], serviceAccount: ['deployer'] } }, ci), false);
+    assert.equal(
+      ruleAllows({ kubernetes: { namespace: ['prod'], serviceAccount: ['deployer'] } }, ci),
+      false,
+    );
   });
 
   it('yields kubernetes-unauthorized; a user has no Kubernetes identity', () => {
-    assert.deepEqual(evaluateRule({ kubernetes: { namespace: ['ci'] } }, makeInput(userPrincipal())).reasons, [
-      'no-rule-matched',
-      'kubernetes-unauthorized',
-    ]);
+    assert.deepEqual(
+      evaluateRule({ kubernetes: { namespace: ['ci'] } }, makeInput(userPrincipal())).reasons,
+      ['no-rule-matched', 'kubernetes-unauthorized'],
+    );
   });
 
   it('refuses a bare service account name without namespaces (it would match every namespace)', () => {
@@ -36,6 +46,9 @@ describe('kubernetes', () => {
 
   it('rejects an empty object and bad names with pointers', () => {
     assert.equal(ruleProblems({ kubernetes: {} })[0]?.pointer, '/p/allow/0/kubernetes');
-    assert.equal(ruleProblems({ kubernetes: { namespace: ['Bad_NS'] } })[0]?.pointer, '/p/allow/0/kubernetes/namespace/0');
+    assert.equal(
+      ruleProblems({ kubernetes: { namespace: ['Bad_NS'] } })[0]?.pointer,
+      '/p/allow/0/kubernetes/namespace/0',
+    );
   });
 });

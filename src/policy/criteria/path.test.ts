@@ -29,7 +29,10 @@ describe('path', () => {
   });
 
   it('yields path-unauthorized', () => {
-    assert.deepEqual(evaluateRule({ path: { prefix: '/admin' } }, at('/other')).reasons, ['no-rule-matched', 'path-unauthorized']);
+    assert.deepEqual(evaluateRule({ path: { prefix: '/admin' } }, at('/other')).reasons, [
+      'no-rule-matched',
+      'path-unauthorized',
+    ]);
   });
 
   it('rejects relative paths, two forms, and a string, with pointers', () => {

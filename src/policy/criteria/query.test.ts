@@ -14,8 +14,14 @@ describe('query', () => {
   });
 
   it('a repeated parameter never equals (parameter pollution)', () => {
-    assert.equal(ruleAllows({ query: { name: 'tenant', equals: 'a' } }, withQuery('tenant=a&tenant=b')), false);
-    assert.equal(ruleAllows({ query: { name: 'tenant', in: ['a', 'b'] } }, withQuery('tenant=a&tenant=a')), false);
+    assert.equal(
+      ruleAllows({ query: { name: 'tenant', equals: 'a' } }, withQuery('tenant=a&tenant=b')),
+      false,
+    );
+    assert.equal(
+      ruleAllows({ query: { name: 'tenant', in: ['a', 'b'] } }, withQuery('tenant=a&tenant=a')),
+      false,
+    );
   });
 
   it('yields query-unauthorized', () => {

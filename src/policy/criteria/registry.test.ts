@@ -18,7 +18,8 @@ describe('criteria registry', () => {
 
   it('every criterion yields a reason from the closed list', () => {
     for (const c of CRITERIA) {
-      const reasons = typeof c.reason === 'function' ? [c.reason(true as never), c.reason(false as never)] : [c.reason];
+      const reasons =
+        typeof c.reason === 'function' ? [c.reason(true as never), c.reason(false as never)] : [c.reason];
       for (const r of reasons) assert.ok(isReason(r), `${c.name}: ${r}`);
     }
   });

@@ -54,7 +54,7 @@ const all = [
 ];
 
 /** The registered criteria. Arguments are typed per criterion; the compiler hands each the value its schema accepted. */
-export const CRITERIA = all as readonly Criterion<unknown>[] as readonly Criterion<unknown>[];
+export const CRITERIA: readonly Criterion<unknown>[] = all as readonly Criterion<unknown>[];
 
 const byName = new Map<string, Criterion<unknown>>(CRITERIA.map((c) => [c.name, c]));
 

@@ -35,7 +35,10 @@ describe('sourceCidr', () => {
   });
 
   it('rejects bad addresses and prefix lengths with a pointer at the entry', () => {
-    assert.equal(ruleProblems({ sourceCidr: ['10.0.0.0/8', '10.0.0.0/33'] })[0]?.pointer, '/p/allow/0/sourceCidr/1');
+    assert.equal(
+      ruleProblems({ sourceCidr: ['10.0.0.0/8', '10.0.0.0/33'] })[0]?.pointer,
+      '/p/allow/0/sourceCidr/1',
+    );
     assert.equal(ruleProblems({ sourceCidr: ['999.1.1.1/8'] })[0]?.pointer, '/p/allow/0/sourceCidr/0');
     assert.equal(ruleProblems({ sourceCidr: ['::1/129'] })[0]?.pointer, '/p/allow/0/sourceCidr/0');
     assert.equal(ruleProblems({ sourceCidr: '10.0.0.0/8' })[0]?.pointer, '/p/allow/0/sourceCidr');

@@ -40,7 +40,8 @@ function addCidr(list: BlockList, cidr: string): string | undefined {
   if (family === 0) return `"${cidr}" is not an IP address or CIDR`;
   const max = family === 4 ? 32 : 128;
   const prefix = slash < 0 ? max : Number(cidr.slice(slash + 1));
-  if (!Number.isInteger(prefix) || prefix < 0 || prefix > max) return `"${cidr}": prefix length must be 0..${max}`;
+  if (!Number.isInteger(prefix) || prefix < 0 || prefix > max)
+    return `"${cidr}": prefix length must be 0..${max}`;
   list.addSubnet(address, prefix, family === 4 ? 'ipv4' : 'ipv6');
   return undefined;
 }

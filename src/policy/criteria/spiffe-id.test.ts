@@ -1,12 +1,22 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { evaluateRule, makeInput, ruleAllows, ruleProblems, userPrincipal, workloadPrincipal } from '../testing.ts';
+import {
+  evaluateRule,
+  makeInput,
+  ruleAllows,
+  ruleProblems,
+  userPrincipal,
+  workloadPrincipal,
+} from '../testing.ts';
 
 const ci = makeInput(workloadPrincipal('ci', 'deployer'));
 
 describe('spiffeId', () => {
   it('exact compares the whole ID', () => {
-    assert.equal(ruleAllows({ spiffeId: { exact: 'spiffe://prod.example.org/ns/ci/sa/deployer' } }, ci), true);
+    assert.equal(
+      ruleAllows({ spiffeId: { exact: 'spiffe://prod.example.org/ns/ci/sa/deployer' } }, ci),
+      true,
+    );
     assert.equal(ruleAllows({ spiffeId: { exact: 'spiffe://prod.example.org/ns/ci/sa/deploy' } }, ci), false);
   });
 
@@ -27,10 +37,10 @@ describe('spiffeId', () => {
   });
 
   it('a user without a SPIFFE ID fails with spiffe-id-unauthorized', () => {
-    assert.deepEqual(evaluateRule({ spiffeId: { trustDomain: 'prod.example.org' } }, makeInput(userPrincipal())).reasons, [
-      'no-rule-matched',
-      'spiffe-id-unauthorized',
-    ]);
+    assert.deepEqual(
+      evaluateRule({ spiffeId: { trustDomain: 'prod.example.org' } }, makeInput(userPrincipal())).reasons,
+      ['no-rule-matched', 'spiffe-id-unauthorized'],
+    );
   });
 
   it('rejects malformed forms with pointers', () => {
@@ -40,6 +50,9 @@ describe('spiffeId', () => {
       ruleProblems({ spiffeId: { exact: 'spiffe://a/b', path: '/x' } })[0]?.pointer,
       '/p/allow/0/spiffeId/path',
     );
-    assert.equal(ruleProblems({ spiffeId: { trustDomain: 'Prod.Example.org' } })[0]?.pointer, '/p/allow/0/spiffeId/trustDomain');
+    assert.equal(
+      ruleProblems({ spiffeId: { trustDomain: 'Prod.Example.org' } })[0]?.pointer,
+      '/p/allow/0/spiffeId/trustDomain',
+    );
   });
 });

@@ -11,7 +11,10 @@ describe('subject', () => {
   });
 
   it('fails with subject-unauthorized', () => {
-    assert.deepEqual(evaluateRule({ subject: 'bob' }, makeInput(userPrincipal())).reasons, ['no-rule-matched', 'subject-unauthorized']);
+    assert.deepEqual(evaluateRule({ subject: 'bob' }, makeInput(userPrincipal())).reasons, [
+      'no-rule-matched',
+      'subject-unauthorized',
+    ]);
   });
 
   it('rejects a number with a pointer and a message naming the expected type', () => {

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { evaluateRule, makeInput, ruleAllows, ruleProblems, userPrincipal } from '../testing.ts';
 import type { RequestInfo } from '../../model/index.ts';
+import { evaluateRule, makeInput, ruleAllows, ruleProblems, userPrincipal } from '../testing.ts';
 
-const acme = (request: Partial<RequestInfo>) => makeInput(userPrincipal({ claims: { org: { id: 'acme' }, tenants: ['t1', 't2'] } }), request);
+const acme = (request: Partial<RequestInfo>) =>
+  makeInput(userPrincipal({ claims: { org: { id: 'acme' }, tenants: ['t1', 't2'] } }), request);
 
 describe('tenant', () => {
   it('claim equals a header', () => {
@@ -36,13 +37,19 @@ describe('tenant', () => {
 
   it('yields tenant-mismatch', () => {
     assert.deepEqual(
-      evaluateRule({ tenant: { claim: 'org.id', equalsHeader: 'x-tenant' } }, acme({ headers: { 'x-tenant': 'globex' } })).reasons,
+      evaluateRule(
+        { tenant: { claim: 'org.id', equalsHeader: 'x-tenant' } },
+        acme({ headers: { 'x-tenant': 'globex' } }),
+      ).reasons,
       ['no-rule-matched', 'tenant-mismatch'],
     );
   });
 
   it('rejects a missing source and a negative segment with pointers', () => {
     assert.equal(ruleProblems({ tenant: { claim: 'org.id' } })[0]?.pointer, '/p/allow/0/tenant');
-    assert.equal(ruleProblems({ tenant: { claim: 'org.id', equalsPathSegment: -1 } })[0]?.pointer, '/p/allow/0/tenant/equalsPathSegment');
+    assert.equal(
+      ruleProblems({ tenant: { claim: 'org.id', equalsPathSegment: -1 } })[0]?.pointer,
+      '/p/allow/0/tenant/equalsPathSegment',
+    );
   });
 });

@@ -10,7 +10,11 @@ const at = (iso: string) => makeInput(undefined, {}, utc(iso));
 describe('timeWindow', () => {
   it('office hours in Paris, on weekdays (2024-01-15 is a Monday; Paris is UTC+1 in winter)', () => {
     const r: RuleConfig = {
-      timeWindow: { days: ['mon', 'tue', 'wed', 'thu', 'fri'], hours: '09:00-18:00', timezone: 'Europe/Paris' },
+      timeWindow: {
+        days: ['mon', 'tue', 'wed', 'thu', 'fri'],
+        hours: '09:00-18:00',
+        timezone: 'Europe/Paris',
+      },
     };
     assert.equal(ruleAllows(r, at('2024-01-15T08:00:00')), true); // 09:00 Paris: start inclusive
     assert.equal(ruleAllows(r, at('2024-01-15T07:59:00')), false);
@@ -47,11 +51,23 @@ describe('timeWindow', () => {
   });
 
   it('rejects unknown zones, bad ranges and unknown days with pointers', () => {
-    assert.equal(ruleProblems({ timeWindow: { hours: '09:00-18:00', timezone: 'Mars/Olympus' } })[0]?.pointer, '/p/allow/0/timeWindow/timezone');
+    assert.equal(
+      ruleProblems({ timeWindow: { hours: '09:00-18:00', timezone: 'Mars/Olympus' } })[0]?.pointer,
+      '/p/allow/0/timeWindow/timezone',
+    );
     assert.equal(ruleProblems({ timeWindow: { hours: '9-18' } })[0]?.pointer, '/p/allow/0/timeWindow/hours');
-    assert.equal(ruleProblems({ timeWindow: { hours: '24:00-08:00' } })[0]?.pointer, '/p/allow/0/timeWindow/hours');
-    assert.equal(ruleProblems({ timeWindow: { hours: '09:00-09:00' } })[0]?.pointer, '/p/allow/0/timeWindow/hours');
-    assert.equal(ruleProblems({ timeWindow: { days: ['monday'] } })[0]?.pointer, '/p/allow/0/timeWindow/days/0');
+    assert.equal(
+      ruleProblems({ timeWindow: { hours: '24:00-08:00' } })[0]?.pointer,
+      '/p/allow/0/timeWindow/hours',
+    );
+    assert.equal(
+      ruleProblems({ timeWindow: { hours: '09:00-09:00' } })[0]?.pointer,
+      '/p/allow/0/timeWindow/hours',
+    );
+    assert.equal(
+      ruleProblems({ timeWindow: { days: ['monday'] } })[0]?.pointer,
+      '/p/allow/0/timeWindow/days/0',
+    );
     assert.equal(ruleProblems({ timeWindow: { timezone: 'UTC' } })[0]?.pointer, '/p/allow/0/timeWindow');
   });
 });

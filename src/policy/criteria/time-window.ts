@@ -2,7 +2,15 @@ import { CriteriaSchemas } from '../../config/schema-policy.ts';
 import { CriterionConfigError, defineCriterion } from './criterion.ts';
 
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
-const WEEKDAY_INDEX: Readonly<Record<string, number>> = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 };
+const WEEKDAY_INDEX: Readonly<Record<string, number>> = {
+  Sun: 0,
+  Mon: 1,
+  Tue: 2,
+  Wed: 3,
+  Thu: 4,
+  Fri: 5,
+  Sat: 6,
+};
 
 /**
  * `timeWindow: { days: [mon..fri], hours: "09:00-18:00", timezone: Europe/Paris }` — the
@@ -29,7 +37,10 @@ export const timeWindow = defineCriterion({
         hourCycle: 'h23',
       });
     } catch {
-      throw new CriterionConfigError(`unknown time zone "${timeZone}" (expected an IANA name such as Europe/Paris)`, '/timezone');
+      throw new CriterionConfigError(
+        `unknown time zone "${timeZone}" (expected an IANA name such as Europe/Paris)`,
+        '/timezone',
+      );
     }
     const days = arg.days ? new Set(arg.days.map((d) => DAYS.indexOf(d))) : undefined;
     const window = arg.hours ? parseHours(arg.hours) : undefined;
@@ -69,7 +80,11 @@ function parseHours(hours: string): [number, number] {
   const toMinutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
   const start = toMinutes(from);
   const end = toMinutes(to);
-  if (start >= 24 * 60 || end > 24 * 60) throw new CriterionConfigError(`"${hours}": times go from 00:00 to 24:00 (24:00 as an end only)`, '/hours');
+  if (start >= 24 * 60 || end > 24 * 60)
+    throw new CriterionConfigError(
+      `"${hours}": times go from 00:00 to 24:00 (24:00 as an end only)`,
+      '/hours',
+    );
   if (start === end) throw new CriterionConfigError(`"${hours}" is an empty window`, '/hours');
   return [start, end];
 }

@@ -25,7 +25,10 @@ describe('when (CEL)', () => {
   });
 
   it('an evaluation error fails the allow rule with internal-error and is counted', () => {
-    const compiled = compilePolicy({ allow: [{ when: "principal.claims.department == 'eng'" }] }, { pointer: '/p' });
+    const compiled = compilePolicy(
+      { allow: [{ when: "principal.claims.department == 'eng'" }] },
+      { pointer: '/p' },
+    );
     assert.ok(compiled.policy);
     const r = compiled.policy.evaluate(makeInput(userPrincipal()));
     assert.equal(r.outcome, 'deny');
@@ -35,7 +38,10 @@ describe('when (CEL)', () => {
 
   it('an evaluation error in a deny rule denies (fail closed)', () => {
     const compiled = compilePolicy(
-      { allow: [{ authenticated: true }], deny: [{ id: 'no-contractors', when: "principal.claims.type == 'contractor'" }] },
+      {
+        allow: [{ authenticated: true }],
+        deny: [{ id: 'no-contractors', when: "principal.claims.type == 'contractor'" }],
+      },
       { pointer: '/p' },
     );
     const r = compiled.policy?.evaluate(makeInput(userPrincipal()));
@@ -45,13 +51,16 @@ describe('when (CEL)', () => {
   });
 
   it('the same error under not does not flip into an allow', () => {
-    const r = evaluateRule({ not: { when: "principal.claims.type == 'contractor'" } }, makeInput(userPrincipal()));
+    const r = evaluateRule(
+      { not: { when: "principal.claims.type == 'contractor'" } },
+      makeInput(userPrincipal()),
+    );
     assert.equal(r.outcome, 'deny');
     assert.deepEqual(r.reasons, ['no-rule-matched', 'internal-error']);
   });
 
   it('compile problems carry the pointer of the expression', () => {
-    for (const when of ['1 +', 'principal.grups == 1', "principal.kind == 1", 'request.path', 'foo == 1']) {
+    for (const when of ['1 +', 'principal.grups == 1', 'principal.kind == 1', 'request.path', 'foo == 1']) {
       const [p] = ruleProblems({ when });
       assert.equal(p?.pointer, '/p/allow/0/when', when);
     }

@@ -13,8 +13,17 @@ describe('claim paths', () => {
   });
 
   it('someClaimValue tests scalars and array elements', () => {
-    assert.equal(someClaimValue(['a', 'b'], (v) => v === 'b'), true);
-    assert.equal(someClaimValue('a', (v) => v === 'a'), true);
-    assert.equal(someClaimValue(undefined, () => true), false);
+    assert.equal(
+      someClaimValue(['a', 'b'], (v) => v === 'b'),
+      true,
+    );
+    assert.equal(
+      someClaimValue('a', (v) => v === 'a'),
+      true,
+    );
+    assert.equal(
+      someClaimValue(undefined, () => true),
+      false,
+    );
   });
 });

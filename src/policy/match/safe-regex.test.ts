@@ -4,7 +4,15 @@ import { compileSafeRegex, regexSafetyProblem } from './safe-regex.ts';
 
 describe('safe regex', () => {
   it('accepts ordinary patterns and anchors them', () => {
-    for (const p of ['eng-[a-z]+', '(admin|ops)-\\d{1,4}', '[^/]+\\.example\\.com', 'a(b)?c*', '(ab)+', '(a|b)?', 'x{2,}']) {
+    for (const p of [
+      'eng-[a-z]+',
+      '(admin|ops)-\\d{1,4}',
+      '[^/]+\\.example\\.com',
+      'a(b)?c*',
+      '(ab)+',
+      '(a|b)?',
+      'x{2,}',
+    ]) {
       assert.equal(regexSafetyProblem(p), undefined, p);
     }
     const r = compileSafeRegex('eng');

@@ -8,7 +8,9 @@
 
 export const MAX_REGEX_LENGTH = 512;
 
-export type SafeRegexResult = { readonly ok: true; readonly regex: RegExp } | { readonly ok: false; readonly message: string };
+export type SafeRegexResult =
+  | { readonly ok: true; readonly regex: RegExp }
+  | { readonly ok: false; readonly message: string };
 
 interface Group {
   /** The group contains an unbounded quantifier (`*`, `+`, `{n,}`). */
@@ -30,7 +32,8 @@ export function compileSafeRegex(pattern: string): SafeRegexResult {
 
 /** Why `pattern` is refused, or undefined when it is acceptable. */
 export function regexSafetyProblem(pattern: string): string | undefined {
-  if (pattern.length > MAX_REGEX_LENGTH) return `regular expression longer than ${MAX_REGEX_LENGTH} characters`;
+  if (pattern.length > MAX_REGEX_LENGTH)
+    return `regular expression longer than ${MAX_REGEX_LENGTH} characters`;
   const stack: Group[] = [{ repeats: false, alternates: false }];
   let i = 0;
   while (i < pattern.length) {
@@ -38,7 +41,8 @@ export function regexSafetyProblem(pattern: string): string | undefined {
     const top = stack[stack.length - 1]!;
     if (c === '\\') {
       const next = pattern[i + 1] ?? '';
-      if (/[1-9]/.test(next) || next === 'k') return 'backreferences are not allowed in policy regular expressions';
+      if (/[1-9]/.test(next) || next === 'k')
+        return 'backreferences are not allowed in policy regular expressions';
       i += 2;
       i = afterQuantifier(pattern, i, top);
       continue;
@@ -49,7 +53,12 @@ export function regexSafetyProblem(pattern: string): string | undefined {
       continue;
     }
     if (c === '(') {
-      if (pattern.startsWith('(?=', i) || pattern.startsWith('(?!', i) || pattern.startsWith('(?<=', i) || pattern.startsWith('(?<!', i)) {
+      if (
+        pattern.startsWith('(?=', i) ||
+        pattern.startsWith('(?!', i) ||
+        pattern.startsWith('(?<=', i) ||
+        pattern.startsWith('(?<!', i)
+      ) {
         return 'lookaround assertions are not allowed in policy regular expressions';
       }
       stack.push({ repeats: false, alternates: false });
