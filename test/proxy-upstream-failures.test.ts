@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
+import { EventEmitter, once } from 'node:events';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
@@ -46,7 +47,9 @@ describe('proxy: upstream failures', () => {
   let stall: Upstream;
   let malformed: Awaited<ReturnType<typeof startRawUpstream>>;
   let garbage: Awaited<ReturnType<typeof startRawUpstream>>;
+  let hold: Upstream;
   const held: ServerResponse[] = [];
+  const holdEvents = new EventEmitter();
 
   before(async () => {
     const dead = await deadPort();
@@ -63,6 +66,11 @@ describe('proxy: upstream failures', () => {
       res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '1000' });
       res.write('first 20 bytes .....');
       held.push(res); // the other 980 bytes never come
+    });
+    hold = await startUpstream((req, res) => {
+      held.push(res);
+      holdEvents.emit('arrived');
+      req.on('close', () => holdEvents.emit('closed'));
     });
     malformed = await startRawUpstream('HTTP/1.1 abc Weird\r\ncontent-length: 0\r\n\r\n');
     garbage = await startRawUpstream('SSH-2.0-OpenSSH_9.6\r\n\r\n');
@@ -82,13 +90,14 @@ describe('proxy: upstream failures', () => {
         route('stall', stall.url),
         route('malformed', malformed.url),
         route('garbage', garbage.url),
+        { ...route('hold', hold.url), timeouts: { headersMs: 30_000 } },
       ],
     });
   });
   after(async () => {
     await gh.close();
     for (const res of held) res.destroy();
-    await Promise.all([slow.close(), reset.close(), rst.close(), stall.close(), malformed.close(), garbage.close()]);
+    await Promise.all([hold.close(), slow.close(), reset.close(), rst.close(), stall.close(), malformed.close(), garbage.close()]);
   });
 
   async function get(host: string) {
@@ -163,5 +172,19 @@ describe('proxy: upstream failures', () => {
     assertCleanError(await get('dead.test'), 503, 'ERR_UPSTREAM_UNAVAILABLE');
     assertCleanError(await get('malformed.test'), 502, 'ERR_UPSTREAM_PROTOCOL');
     assert.equal(await upstreamErrors('dead', 'ERR_UPSTREAM_UNAVAILABLE'), 2);
+  });
+
+  it('survives a client that disconnects while waiting, cancels the upstream request, and counts no upstream error', async () => {
+    const arrived = once(holdEvents, 'arrived');
+    const upstreamClosed = once(holdEvents, 'closed');
+    const client = net.connect(gh.port, '127.0.0.1');
+    client.on('error', () => {});
+    client.write('GET /wait HTTP/1.1\r\nHost: hold.test\r\n\r\n');
+    await arrived;
+    client.destroy();
+    await upstreamClosed; // Gatehouse gave up the upstream request when the client left
+    assertCleanError(await get('dead.test'), 503, 'ERR_UPSTREAM_UNAVAILABLE'); // still serving
+    const metrics = await scrapeMetrics(gh.adminUrl);
+    assert.equal(metricValue(metrics, 'gatehouse_upstream_errors_total', { route: 'hold' }), undefined);
   });
 });

@@ -1,4 +1,4 @@
-import { type ConfigProblem, formatProblem, loadConfigFile } from '../config/index.ts';
+import { type ConfigProblem, formatProblem, loadConfigFile, withLine } from '../config/index.ts';
 import { buildEngine } from '../decision/index.ts';
 import { engineParts } from '../server/parts.ts';
 import { Propagation } from '../server/propagation.ts';
@@ -15,8 +15,10 @@ export interface CheckOutput {
 export async function checkConfig(file: string): Promise<CheckOutput> {
   const loaded = await loadConfigFile(file);
   if (!loaded.ok) return { ok: false, problems: loaded.problems };
-  const keys = new Propagation().prepare(loaded.config, Date.now() / 1000).problems;
-  const built = buildEngine(loaded.config, 0, engineParts({ checkOnly: true }));
+  const locate = (ps: readonly ConfigProblem[]) => ps.map((p) => withLine(p, loaded.source));
+  const keys = locate(new Propagation().prepare(loaded.config, Date.now() / 1000).problems);
+  const raw = buildEngine(loaded.config, 0, engineParts({ checkOnly: true }));
+  const built = raw.ok ? { ...raw, warnings: locate(raw.warnings) } : { ...raw, problems: locate(raw.problems) };
   const keyErrors = keys.filter((p) => p.severity === 'error');
   if (!built.ok || keyErrors.length > 0) {
     return { ok: false, problems: [...(built.ok ? [] : built.problems), ...keys, ...loaded.warnings] };

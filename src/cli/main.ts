@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { runCheck } from './check.ts';
 import { runDemo } from './demo.ts';
 import { runKeysGenerate } from './keys.ts';
+import { runManifests } from './manifests.ts';
 import { configJsonSchema } from './schema.ts';
 import { runServe } from './serve.ts';
 import { USAGE } from './usage.ts';
@@ -13,6 +14,8 @@ const err = (s: string) => process.stderr.write(`${s}\n`);
 /** Entry point: parse the command line and run one command; resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // `manifests` has its own flags (--namespace, --pod-label, ...): it parses its arguments itself.
+  if (command === 'manifests') return runManifests(rest, out, err);
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({

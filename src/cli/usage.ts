@@ -6,6 +6,8 @@ Usage:
   gatehouse demo                 run a self-contained demo (sample upstream + Gatehouse)
   gatehouse keys generate --out FILE [--alg ES256|EdDSA]
                                  write a new assertion signing key (never printed)
+  gatehouse manifests networkpolicy -c FILE [--namespace NS] [--pod-label K=V]...
+                                 print NetworkPolicies admitting upstream traffic only from Gatehouse
   gatehouse schema               print the config JSON Schema
   gatehouse help                 this text
 

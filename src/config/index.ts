@@ -11,6 +11,8 @@ export {
   type UpstreamConfig,
 } from './schema.ts';
 export type { AssertionConfig, RouteAssertionConfig } from './schema-assertion.ts';
+export type { ForwardAuthConfig } from './schema-forward-auth.ts';
+export { isAllowedIssuer, type OidcConfig, OidcSchema, oidcProblems } from './schema-oidc.ts';
 export { SecretRef } from './secret-ref.ts';
 export { resolveSecret } from './secrets.ts';
 export { routeId, semanticProblems } from './semantic.ts';

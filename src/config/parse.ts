@@ -72,10 +72,21 @@ export function zodProblems(issues: readonly z.core.$ZodIssue[], source?: Source
   const out: ConfigProblem[] = [];
   for (const issue of issues) {
     if (issue.code === 'unrecognized_keys') {
+      // a schema with its own message (e.g. policy rules: 'unknown criterion "grups" (did you mean "groups"?)')
+      if (!issue.message.startsWith('Unrecognized key')) {
+        out.push(withLine({ severity: 'error', pointer: toPointer(issue.path), message: issue.message }, source));
+        continue;
+      }
       for (const key of issue.keys) {
         const pointer = toPointer([...issue.path, key]);
         out.push(withLine({ severity: 'error', pointer, message: `unknown key "${key}"` }, source));
       }
+      continue;
+    }
+    if (issue.code === 'invalid_union' && issue.message === 'Invalid input' && issue.errors.length > 0) {
+      // report the problems of the branch that got furthest (an object branch, not the string one)
+      const best = [...issue.errors].sort((a, b) => depth(b) - depth(a))[0]!;
+      out.push(...zodProblems(best.map((i) => ({ ...i, path: [...issue.path, ...i.path] })) as z.core.$ZodIssue[], source));
       continue;
     }
     const pointer = toPointer(issue.path);
@@ -90,6 +101,12 @@ export function zodProblems(issues: readonly z.core.$ZodIssue[], source?: Source
     out.push(withLine({ severity: 'error', pointer, message, ...(code ? { code } : {}) }, source));
   }
   return out;
+}
+
+function depth(issues: readonly z.core.$ZodIssue[]): number {
+  let max = 0;
+  for (const i of issues) max = Math.max(max, i.path.length + (i.code === 'invalid_type' && i.path.length === 0 ? -1 : 0));
+  return max;
 }
 
 /** Attach line/column to a problem using the source map (nearest existing ancestor). */

@@ -7,7 +7,7 @@ import { Cidr } from './schema-common.ts';
  * so the config room owns the whole file shape; src/policy/criteria/* compile each argument
  * into a matcher and a test keeps both lists in step.
  *
- * This file is longer than most (~300 lines) because it is one table of ~25 small schemas:
+ * This file is longer than most (~400 lines) because it is one table of ~25 small schemas:
  * splitting it would scatter the language reference across files.
  *
  * Shape checks only: regular-expression safety, CIDR parsing, time zones and CEL are checked

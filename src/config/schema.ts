@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AssertionSchema, RouteAssertionSchema } from './schema-assertion.ts';
 import { Cidr, Millis, Timeouts } from './schema-common.ts';
+import { ForwardAuthSchema } from './schema-forward-auth.ts';
 import { IdentitySchema } from './schema-identity.ts';
 import { PolicySchema } from './schema-policy.ts';
 import { SecretRef } from './secret-ref.ts';
@@ -152,6 +153,7 @@ export const ConfigSchema = z
     policies: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/), PolicySchema).default({}),
     routes: z.array(Route).default([]),
     audit: Audit.default({ output: 'stdout' }),
+    forwardAuth: ForwardAuthSchema.optional(),
   })
   .describe('Gatehouse configuration');
 

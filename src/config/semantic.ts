@@ -1,5 +1,6 @@
 import type { ConfigProblem } from './problems.ts';
 import type { Config } from './schema.ts';
+import { oidcProblems } from './schema-oidc.ts';
 
 /**
  * Checks a schema cannot express, run after the schema passed. Each problem points at the
@@ -57,8 +58,12 @@ export function semanticProblems(config: Config): ConfigProblem[] {
       error(`/routes/${i}/id`, `duplicate route id "${id}" (also /routes/${priorId})`);
     else seenIds.set(id, i);
 
-    if (route.upstream === undefined)
-      error(`/routes/${i}/upstream`, 'route has no upstream: add upstream: http://service:port');
+    // A route without upstream only answers forward-auth checks (the ingress forwards).
+    if (route.upstream === undefined && config.forwardAuth === undefined)
+      error(
+        `/routes/${i}/upstream`,
+        'route has no upstream: add upstream: http://service:port (or configure forwardAuth for a check-only route)',
+      );
     if (typeof route.policy === 'string' && !Object.hasOwn(config.policies, route.policy)) {
       error(
         `/routes/${i}/policy`,
@@ -86,7 +91,33 @@ export function semanticProblems(config: Config): ConfigProblem[] {
       });
     }
   });
+  problems.push(...oidcProblems(config, config.routes.map((r, i) => routeId(r, i))));
+  forwardAuthProblems(config, listenerNames, problems);
   return problems;
+}
+
+/** `forwardAuth`: its dedicated listener exists; a trusted source principal is a trust decision. */
+function forwardAuthProblems(
+  config: Config,
+  listenerNames: ReadonlyMap<string, number>,
+  problems: ConfigProblem[],
+): void {
+  const fa = config.forwardAuth;
+  if (!fa) return;
+  if (fa.listener !== undefined && !listenerNames.has(fa.listener))
+    problems.push({
+      severity: 'error',
+      pointer: '/forwardAuth/listener',
+      message: `unknown listener "${fa.listener}"`,
+    });
+  if (fa.grpc?.trustSourcePrincipal && !fa.grpc.tls?.clientCaFile)
+    problems.push({
+      severity: 'warning',
+      code: 'ext-authz-principal-unverified-caller',
+      pointer: '/forwardAuth/grpc/trustSourcePrincipal',
+      message:
+        'the source principal is believed from any caller in forwardAuth.trustedProxies: require mTLS (grpc.tls.clientCaFile) so only the gateway can assert it',
+    });
 }
 
 /** The route's stable id: configured, or derived from host and path. */

@@ -21,10 +21,13 @@ export interface Engine {
 
 /** Hooks that later rooms plug in (policy compiler, authenticator factories). */
 export interface EngineParts {
+  /** Compile `policies` once; routes naming one share the compiled policy. */
+  compilePolicies?: (config: Config) => { named: Readonly<Record<string, unknown>>; problems: ConfigProblem[] };
   compilePolicy?: (
     route: Config['routes'][number],
     index: number,
     config: Config,
+    named: Readonly<Record<string, unknown>>,
   ) => { policy?: RoutePolicy; problems: ConfigProblem[] };
   buildAuthenticators?: (
     config: Config,
@@ -46,6 +49,12 @@ export function buildEngine(
   previous?: Engine,
 ): BuildResult {
   const problems: ConfigProblem[] = [];
+  let named: Readonly<Record<string, unknown>> = {};
+  if (parts.compilePolicies) {
+    const compiled = parts.compilePolicies(config);
+    problems.push(...compiled.problems);
+    named = compiled.named;
+  }
   const routes: CompiledRoute[] = config.routes.map((route, index) => {
     const canonical = normaliseTarget(route.match.path, 'route.invalid', {
       mergeSlashes: config.proxy.mergeSlashes,
@@ -62,7 +71,7 @@ export function buildEngine(
     }
     let policy: RoutePolicy | undefined;
     if (route.policy !== undefined && parts.compilePolicy) {
-      const compiled = parts.compilePolicy(route, index, config);
+      const compiled = parts.compilePolicy(route, index, config, named);
       problems.push(...compiled.problems);
       policy = compiled.policy;
     }

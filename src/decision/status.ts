@@ -1,6 +1,6 @@
 import type { Decision, Reason } from '../model/index.ts';
 
-const UNAUTHENTICATED_PREFIXES = ['token-', 'cert-', 'jwks-'];
+const UNAUTHENTICATED_PREFIXES = ['token-', 'cert-', 'jwks-', 'session-'];
 const UNAUTHENTICATED = new Set<Reason>(['user-unauthenticated', 'credential-ambiguous', 'mtls-required']);
 
 /** Whether a reason says "we don't know who you are" (401) rather than "you may not" (403). */

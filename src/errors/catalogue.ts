@@ -26,6 +26,16 @@ export const ERRORS = {
   ERR_UPSTREAM_PROTOCOL: { status: 502, message: 'the upstream service answered with an invalid response' },
   ERR_ASSERTION_KEY: { status: 500, message: 'an assertion signing key cannot be loaded' },
   ERR_TLS_MATERIAL: { status: 500, message: 'a TLS certificate or key cannot be loaded' },
+  ERR_LOGIN_STATE_INVALID: {
+    status: 400,
+    message: 'this sign-in attempt is unknown, expired, already used, or was started in another browser',
+  },
+  ERR_LOGIN_FAILED: { status: 401, message: 'the identity provider did not complete the sign-in' },
+  ERR_IDP_UNAVAILABLE: { status: 503, message: 'the identity provider cannot be reached' },
+  ERR_REDIRECT_REFUSED: { status: 400, message: 'the redirect target is not an allowed location' },
+  ERR_LOGOUT_FORBIDDEN: { status: 403, message: 'the sign-out request did not come from this site' },
+  ERR_HANDOFF_INVALID: { status: 400, message: 'the sign-in hand-off is unknown, expired or already used' },
+  ERR_SESSION_STORE_UNAVAILABLE: { status: 503, message: 'the session store cannot be used' },
   ERR_INTERNAL: { status: 500, message: 'internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

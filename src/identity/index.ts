@@ -11,6 +11,7 @@ export {
 export {
   clientCertificateMissingReason,
   createMtlsAuthenticator,
+  kubernetesFromSpiffeId,
   type MtlsAuthenticator,
   type MtlsAuthenticatorConfig,
   type MtlsAuthenticatorDeps,
@@ -18,4 +19,5 @@ export {
   type MtlsTlsServerOptions,
   mtlsTlsServerOptions,
   parseSpiffeId,
+  trustDomainId,
 } from './mtls/index.ts';

@@ -50,6 +50,11 @@ export const REASONS = {
   'cert-key-usage-invalid': 'the client certificate key usage does not allow client authentication',
   'cert-chain-invalid': 'the client certificate does not chain to its trust domain bundle',
   'mtls-required': 'the route requires mutual TLS authentication',
+  'session-invalid': 'the session cookie is malformed, tampered with, or names no session',
+  'session-expired': 'the session reached its absolute lifetime or idle timeout, or its tokens expired',
+  'session-revoked': 'the session was revoked (sign-out, admin revocation or back-channel logout)',
+  'session-refresh-failed': 'the identity provider refused to refresh the session, so it has ended',
+  'session-store-unavailable': 'the session store cannot be read, so the session is refused',
 
   // --- authorization -----------------------------------------------------------------------
   'subject-unauthorized': 'the subject is not allowed on this route',
@@ -77,6 +82,13 @@ export const REASONS = {
   'auth-too-old': 'the authentication is older than the policy allows',
   'acr-insufficient': 'the authentication context class (acr) is not strong enough',
   'amr-insufficient': 'the authentication methods (amr) are not strong enough',
+
+  // --- forward-auth / ext_authz (src/forward-auth) ---------------------------------------------
+  'forward-auth-untrusted-peer':
+    'the forward-auth or ext_authz caller is not in forwardAuth.trustedProxies',
+  'forward-auth-headers-missing': 'the forward-auth request lacks the headers that describe the original request',
+  'forward-auth-headers-conflict':
+    'the forward-auth request describes the original request twice, differently (or with headers of two peers)',
 
   // --- failure -----------------------------------------------------------------------------
   'internal-error': 'an internal error occurred while deciding; the request is denied',

@@ -60,6 +60,13 @@ describe('explain', () => {
     assert.equal(trace.rules[3]?.result, 'not-evaluated');
   });
 
+  it('for an anonymous caller, allow rules say log in; deny rules keep their own reason', () => {
+    const trace = policy.explain(makeInput(undefined));
+    assert.deepEqual(trace.reasons, ['no-rule-matched', 'user-unauthenticated']);
+    assert.equal(trace.rules[0]?.criteria[0]?.reason, 'claim-unauthorized');
+    assert.equal(trace.rules[1]?.result, 'unauthenticated');
+  });
+
   it('explain and evaluate agree, including challenges', () => {
     for (const input of [
       makeInput(userPrincipal()),

@@ -32,14 +32,15 @@ export function buildTrace(
   input: PolicyInput,
 ): Trace {
   const anonymous = input.principal === undefined;
-  const nodeTrace = (node: PolicyNode): CriterionTrace => {
+  // In an allow rule, an identity criterion failing for an anonymous caller means "log in".
+  const nodeTrace = (node: PolicyNode, inAllow: boolean): CriterionTrace => {
     const seen = rec.nodes.get(node);
     const passed = seen ? seen.passed : null;
     const reason: Reason | undefined =
       passed === false
         ? seen?.errored
           ? 'internal-error'
-          : node.identity && anonymous
+          : node.identity && anonymous && inAllow
             ? 'user-unauthenticated'
             : node.reason
         : undefined;
@@ -51,7 +52,7 @@ export function buildTrace(
       argument: node.argument,
       passed,
       ...(reason ? { reason } : {}),
-      ...(children ? { children: children.map(nodeTrace) } : {}),
+      ...(children ? { children: children.map((c) => nodeTrace(c, inAllow)) } : {}),
     };
   };
   const ruleTrace = (rule: CompiledRule): RuleTrace => ({
@@ -60,7 +61,7 @@ export function buildTrace(
     pointer: rule.pointer,
     ...(rule.description ? { description: rule.description } : {}),
     result: rec.rules.get(rule) ?? 'not-evaluated',
-    criteria: rule.body.map(nodeTrace),
+    criteria: rule.body.map((n) => nodeTrace(n, rule.effect === 'allow')),
     ...(rule.challenge ? { challenge: rule.challenge.requirement } : {}),
   });
   return {

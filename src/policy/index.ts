@@ -15,6 +15,25 @@ export { CRITERIA } from './criteria/registry.ts';
 export { formatTrace } from './format-trace.ts';
 export { lintPolicy } from './lint.ts';
 export { isOpenPolicy } from './open.ts';
+export {
+  type PolicyTestFile,
+  PolicyTestFileSchema,
+  type PolicyTestResult,
+  type PolicyTestRun,
+  type ReplayChange,
+  type ReplayEntry,
+  replayDecisions,
+  runPolicyTests,
+} from './policy-tests.ts';
+export {
+  inputFromSpec,
+  type PrincipalSpec,
+  PrincipalSpecSchema,
+  principalFromSpec,
+  type RequestSpec,
+  RequestSpecSchema,
+  requestFromSpec,
+} from './scenario.ts';
 export type {
   CelLimits,
   CompiledPolicy,

@@ -35,6 +35,8 @@ export interface DenyBody {
   readonly code: string;
   readonly message: string;
   readonly requestId: string;
+  /** All reason codes, when a decision has more than one (e.g. no-rule-matched + the failed criterion). */
+  readonly reasons?: readonly string[];
 }
 
 function escapeHtml(s: string): string {
@@ -55,6 +57,7 @@ export function renderDeny(
         message: body.message,
         status: body.status,
         requestId: body.requestId,
+        ...(body.reasons && body.reasons.length > 1 ? { reasons: body.reasons } : {}),
       }),
     };
   }
@@ -68,7 +71,7 @@ export function renderDeny(
 </head><body><main>
 <h1>${escapeHtml(title)}</h1>
 <p>${escapeHtml(body.message)}</p>
-<dl><dt>Reason</dt><dd><code>${escapeHtml(body.code)}</code></dd>
+<dl><dt>Reason</dt><dd><code>${escapeHtml((body.reasons && body.reasons.length > 1 ? body.reasons : [body.code]).join(', '))}</code></dd>
 <dt>Request id</dt><dd><code>${escapeHtml(body.requestId)}</code></dd></dl>
 </main></body></html>
 `,

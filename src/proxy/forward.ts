@@ -45,7 +45,9 @@ class BodyLimit extends Transform {
 
 /** Map an undici / socket error to a catalogued error (502 / 503 / 504). */
 export function upstreamErrorCode(err: unknown): ErrorCode {
-  const code = (err as { code?: string } | null)?.code ?? '';
+  // Not every error's code is a string: an AbortSignal's DOMException (client gone) has code 20.
+  const raw = (err as { code?: unknown } | null)?.code;
+  const code = typeof raw === 'string' ? raw : '';
   // undici's HTTPParserError often has no code (its wasm parser's error name is not mapped):
   // recognise it by name, or a garbled status line would count as a connect failure.
   if (code === '' && (err as { name?: string } | null)?.name === 'HTTPParserError')

@@ -136,7 +136,7 @@ function deny(
   if (status === 401) headers['www-authenticate'] = wwwAuthenticate(decision);
   sendDeny(
     res,
-    { status, code: reason, message: decisionMessage(decision), requestId: info.id },
+    { status, code: reason, message: decisionMessage(decision), requestId: info.id, reasons: decision.reasons },
     req.headers.accept,
     headers,
   );

@@ -27,6 +27,8 @@ export async function forwardUpgrade(
       headers: o.headers,
       protocol: o.protocol,
       signal: abort.signal,
+      // without it undici waits 300 s for the 101 (its default), whatever the route says
+      headersTimeout: o.headersTimeoutMs,
     })) as unknown as typeof upgraded;
   } catch (err) {
     client.off('close', onEarlyClose);

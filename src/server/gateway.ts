@@ -6,6 +6,8 @@ import {
   formatProblem,
   loadConfigFile,
   loadConfigText,
+  type SourceMap,
+  withLine,
 } from '../config/index.ts';
 import { buildEngine, type CompiledRoute, type Engine, type EngineParts } from '../decision/index.ts';
 import { type MtlsAuthenticator, mtlsTlsServerOptions } from '../identity/index.ts';
@@ -35,7 +37,7 @@ export interface GatewayOptions {
 }
 
 type LoadOutcome =
-  | { ok: true; config: Config; warnings: ConfigProblem[] }
+  | { ok: true; config: Config; warnings: ConfigProblem[]; source?: SourceMap }
   | { ok: false; problems: ConfigProblem[] };
 
 export class ConfigRejectedError extends Error {
@@ -166,15 +168,10 @@ export class Gateway {
     channels.assertionTrimmed.subscribe(this.#onTrim);
     const loaded = await this.#load();
     if (!loaded.ok) throw new ConfigRejectedError(loaded.problems, this.#o.configFile);
-    const keys = this.#propagation.prepare(loaded.config, this.#now());
-    const keyErrors = keys.problems.filter((p) => p.severity === 'error');
-    if (keyErrors.length > 0) throw new ConfigRejectedError(keyErrors, this.#o.configFile);
-    const built = buildEngine(loaded.config, 1, this.#o.parts);
+    const built = this.#compile(loaded, 1);
     if (!built.ok) throw new ConfigRejectedError(built.problems, this.#o.configFile);
-    keys.commit();
-    for (const w of [...loaded.warnings, ...keys.problems, ...built.warnings]) {
-      this.#log.warn({ event: 'config-warning' }, formatProblem(w, this.#o.configFile));
-    }
+    built.commit();
+    for (const w of built.warnings) this.#log.warn({ event: 'config-warning' }, formatProblem(w, this.#o.configFile));
     this.#engine = built.engine;
     this.#generation = 1;
     this.#audit = new AuditLog({ output: loaded.config.audit.output });
@@ -251,6 +248,28 @@ export class Gateway {
     reloadAll();
   }
 
+  /** Keys + engine for a loaded config, every problem located by line; nothing applied until commit(). */
+  #compile(
+    loaded: Extract<LoadOutcome, { ok: true }>,
+    generation: number,
+    previous?: Engine,
+  ):
+    | { ok: true; engine: Engine; warnings: ConfigProblem[]; commit(): void }
+    | { ok: false; problems: ConfigProblem[] } {
+    const locate = (ps: readonly ConfigProblem[]) => ps.map((p) => withLine(p, loaded.source));
+    const keys = this.#propagation.prepare(loaded.config, this.#now());
+    const keyErrors = keys.problems.filter((p) => p.severity === 'error');
+    if (keyErrors.length > 0) return { ok: false, problems: locate(keyErrors) };
+    const built = buildEngine(loaded.config, generation, this.#o.parts, previous);
+    if (!built.ok) return { ok: false, problems: locate(built.problems) };
+    return {
+      ok: true,
+      engine: built.engine,
+      warnings: locate([...loaded.warnings, ...keys.problems, ...built.warnings]),
+      commit: keys.commit,
+    };
+  }
+
   #track(res: import('node:http').ServerResponse): void {
     this.#inFlight++;
     if (this.#draining) res.setHeader('connection', 'close');
@@ -295,22 +314,19 @@ export class Gateway {
     }
     if (!loaded.ok) return reject(loaded.problems);
     const restartOnly = restartOnlyChanges(this.#engine.config, loaded.config);
-    const keys = this.#propagation.prepare(loaded.config, this.#now());
-    const keyErrors = keys.problems.filter((p) => p.severity === 'error');
-    if (keyErrors.length > 0) return reject(keyErrors);
-    const built = buildEngine(loaded.config, this.#generation + 1, this.#o.parts, this.#engine);
+    const built = this.#compile(loaded, this.#generation + 1, this.#engine);
     if (!built.ok) return reject(built.problems);
-    keys.commit();
+    built.commit();
     const old = this.#engine;
     this.#generation += 1;
     this.#engine = built.engine; // the swap: one assignment; in-flight requests keep `old`
     this.#watchTrustBundles();
     this.#pools.retainOnly(built.engine.routes, loaded.config.proxy.shutdownGraceMs);
     setTimeout(() => old.close(), 60_000).unref();
-    for (const w of [...loaded.warnings, ...built.warnings, ...restartOnly])
+    for (const w of [...built.warnings, ...restartOnly])
       this.#log.warn({ event: 'config-warning' }, formatProblem(w, file));
     publish.configReload({ ok: true, generation: this.#generation, trigger, ...(file ? { file } : {}) });
-    return { ok: true, problems: [...loaded.warnings, ...built.warnings, ...restartOnly] };
+    return { ok: true, problems: [...built.warnings, ...restartOnly] };
   }
 
   /**
