@@ -1,12 +1,17 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { request } from 'undici';
 import { createTestPki, type TestPki } from '../src/identity/mtls/test-pki.ts';
-import { type RunningGatehouse, startEchoUpstream, startGatehouse, type Upstream } from './helpers/servers.ts';
+import {
+  type RunningGatehouse,
+  startEchoUpstream,
+  startGatehouse,
+  type Upstream,
+} from './helpers/servers.ts';
 
 const ISSUER = 'https://kubernetes.default.svc.cluster.local';
 
@@ -15,7 +20,7 @@ describe('workload identity end to end: Kubernetes service-account JWTs and SPIF
   let gh: RunningGatehouse;
   let jwks: http.Server;
   let pki: TestPki;
-  let signKey: CryptoKey;
+  let signKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
   let client: ReturnType<TestPki['svid']>;
   let otherDomainClient: ReturnType<TestPki['svid']>;
   let serverCa: ReturnType<TestPki['ca']>;
@@ -40,7 +45,11 @@ describe('workload identity end to end: Kubernetes service-account JWTs and SPIF
     gh = await startGatehouse({
       listeners: [
         { name: 'web', port: 0 },
-        { name: 'mtls', port: 0, tls: { certFile: server.certFile, keyFile: server.keyFile, clientCertificates: 'optional' } },
+        {
+          name: 'mtls',
+          port: 0,
+          tls: { certFile: server.certFile, keyFile: server.keyFile, clientCertificates: 'optional' },
+        },
       ],
       identity: {
         jwt: [
@@ -72,7 +81,11 @@ describe('workload identity end to end: Kubernetes service-account JWTs and SPIF
           match: { host: 'api.test', path: '/payments' },
           upstream: up.url,
           requireMtls: true,
-          policy: { allow: [{ id: 'prod-payments', spiffeId: { trustDomain: 'prod.example.org', path: '/ns/payments/**' } }] },
+          policy: {
+            allow: [
+              { id: 'prod-payments', spiffeId: { trustDomain: 'prod.example.org', path: '/ns/payments/**' } },
+            ],
+          },
         },
       ],
     });
@@ -84,7 +97,12 @@ describe('workload identity end to end: Kubernetes service-account JWTs and SPIF
     pki.close();
   });
 
-  async function token(sub: string, ns: string, sa: string, opts: { lifetime?: number; iatOffset?: number } = {}) {
+  async function token(
+    sub: string,
+    ns: string,
+    sa: string,
+    opts: { lifetime?: number; iatOffset?: number } = {},
+  ) {
     const now = Math.floor(Date.now() / 1000) + (opts.iatOffset ?? 0);
     return new SignJWT({ 'kubernetes.io': { namespace: ns, serviceaccount: { name: sa, uid: 'u1' } } })
       .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
@@ -98,7 +116,11 @@ describe('workload identity end to end: Kubernetes service-account JWTs and SPIF
 
   async function call(path: string, bearer?: string) {
     const res = await request(`${gh.url}${path}`, {
-      headers: { host: 'api.test', accept: 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+      headers: {
+        host: 'api.test',
+        accept: 'application/json',
+        ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+      },
     });
     const text = await res.body.text();
     return { status: res.statusCode, headers: res.headers, body: JSON.parse(text) };
@@ -126,13 +148,19 @@ describe('workload identity end to end: Kubernetes service-account JWTs and SPIF
     const none = await call('/deploy/app');
     assert.equal(none.status, 401);
     assert.match(String(none.headers['www-authenticate']), /^Bearer realm="gatehouse"/);
-    const long = await call('/deploy/app', await token('system:serviceaccount:ci:deployer', 'ci', 'deployer', { lifetime: 7200 }));
+    const long = await call(
+      '/deploy/app',
+      await token('system:serviceaccount:ci:deployer', 'ci', 'deployer', { lifetime: 7200 }),
+    );
     assert.equal(long.status, 401);
     assert.equal(long.body.error, 'token-lifetime-too-long');
     assert.match(String(long.headers['www-authenticate']), /error="invalid_token"/);
   });
 
-  function tlsCall(path: string, cert?: { certFile: string; keyFile: string; chainPem?: string; keyPem: string }) {
+  function tlsCall(
+    path: string,
+    cert?: { certFile: string; keyFile: string; chainPem?: string; keyPem: string },
+  ) {
     return new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
       const req = https.request(
         {
@@ -163,7 +191,9 @@ describe('workload identity end to end: Kubernetes service-account JWTs and SPIF
     const r = await tlsCall('/payments/charge', client);
     assert.equal(r.status, 200, JSON.stringify(r.body));
     const headers = r.body.headers as Record<string, string>;
-    const claims = JSON.parse(Buffer.from(headers['x-gatehouse-assertion']!.split('.')[1]!, 'base64url').toString());
+    const claims = JSON.parse(
+      Buffer.from(headers['x-gatehouse-assertion']!.split('.')[1]!, 'base64url').toString(),
+    );
     assert.equal(claims.sub, 'spiffe://prod.example.org/ns/payments/sa/api');
     assert.equal(claims.auth_method, 'mtls');
     assert.equal(headers['x-forwarded-proto'], 'https');

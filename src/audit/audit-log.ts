@@ -1,5 +1,5 @@
-import pino, { type Logger } from 'pino';
 import { channels, type RequestFinishedEvent } from '../observe/index.ts';
+import { LineWriter } from './line-writer.ts';
 import { decisionRecord } from './record.ts';
 
 export interface AuditOptions {
@@ -9,47 +9,36 @@ export interface AuditOptions {
 
 /**
  * The decision log: subscribes to `gatehouse:request:finished` and writes one JSON line per
- * request. Asynchronous buffered writes keep the hot path free of syscalls; `close()` flushes.
+ * request through a batching writer, so the request path makes no syscall.
  */
 export class AuditLog {
-  readonly #logger: Logger;
-  readonly #destination: ReturnType<typeof pino.destination>;
+  readonly #writer: LineWriter;
   readonly #onFinished = (message: unknown) => {
-    this.#logger.info(decisionRecord(message as RequestFinishedEvent));
+    const record = decisionRecord(message as RequestFinishedEvent);
+    this.#writer.write(
+      `{"log":"audit","time":"${new Date().toISOString()}",${JSON.stringify(record).slice(1)}\n`,
+    );
   };
 
   constructor(options: AuditOptions) {
-    const dest =
+    const target =
       options.output === 'stdout'
         ? 1
         : options.output === 'stderr'
           ? 2
           : (options.output as { file: string }).file;
-    this.#destination = pino.destination({
-      dest,
-      sync: false,
-      minLength: 4096,
-      mkdir: typeof dest === 'string',
-    });
-    this.#logger = pino(
-      {
-        base: null,
-        messageKey: 'message',
-        timestamp: pino.stdTimeFunctions.isoTime,
-        formatters: { level: () => ({ log: 'audit' }) },
-      },
-      this.#destination,
-    );
+    this.#writer = new LineWriter(target);
     channels.requestFinished.subscribe(this.#onFinished);
   }
 
-  /** Stop listening and flush what is buffered. */
+  /** Lines dropped because the output could not keep up. */
+  get dropped(): number {
+    return this.#writer.dropped;
+  }
+
+  /** Stop listening and write what is buffered. */
   close(): void {
     channels.requestFinished.unsubscribe(this.#onFinished);
-    try {
-      this.#destination.flushSync();
-    } catch {
-      // not ready yet (nothing written): nothing to flush
-    }
+    this.#writer.close();
   }
 }

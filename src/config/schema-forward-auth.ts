@@ -31,7 +31,7 @@ const HeaderSource = z
 const PathPrefix = z
   .string()
   .regex(
-    /^\/[A-Za-z0-9._~\/-]*[A-Za-z0-9._~-]$/,
+    /^\/[A-Za-z0-9._~/-]*[A-Za-z0-9._~-]$/,
     'expected an absolute path without trailing slash, query or percent-encoding, e.g. /.gatehouse/ext-authz',
   );
 
@@ -78,7 +78,10 @@ export const ForwardAuthSchema = z
       .describe('Name of a listener dedicated to forward-auth: every path on it is the auth endpoint'),
     signInUrl: z
       .string()
-      .regex(/^(\/[^\s?#]*|https?:\/\/[^\s#]+)$/, 'expected a path such as /.gatehouse/login or an http(s) URL')
+      .regex(
+        /^(\/[^\s?#]*|https?:\/\/[^\s#]+)$/,
+        'expected a path such as /.gatehouse/login or an http(s) URL',
+      )
       .default('/.gatehouse/login')
       .describe(
         'Where a browser is sent to sign in, with rd=<original URL>. A path is on the original host (default /.gatehouse/login)',

@@ -28,7 +28,12 @@ export interface Answer {
 }
 
 /** Identity headers for an allowed request ([name, value, …]); may throw (-> internal-error deny). */
-export type Propagate = (decision: Decision, route: CompiledRoute, info: RequestInfo, nowSeconds: number) => string[];
+export type Propagate = (
+  decision: Decision,
+  route: CompiledRoute,
+  info: RequestInfo,
+  nowSeconds: number,
+) => string[];
 
 export interface AnswerContext {
   readonly rt: ForwardAuthRuntime;
@@ -83,15 +88,32 @@ function denyAnswer(decision: Decision, info: RequestInfo, ctx: AnswerContext): 
     { status, code: reason, message: REASONS[reason] ?? 'access denied', requestId: info.id },
     flavourFor(accept),
   );
-  return { status, allow: false, decision, headers, contentType: rendered.contentType, body: rendered.payload };
+  return {
+    status,
+    allow: false,
+    decision,
+    headers,
+    contentType: rendered.contentType,
+    body: rendered.payload,
+  };
 }
 
 /**
  * A check refused before any decision (untrusted peer, missing or conflicting headers, an
  * original request the proxy would refuse): 403 with the reason, or 500 for internal errors.
  */
-export function refusal(reason: Reason, requestId: string, accept: string | undefined, detail?: string): Answer {
-  const decision: Decision = { outcome: 'deny', mode: 'enforce', reasons: [reason], ...(detail ? { detail } : {}) };
+export function refusal(
+  reason: Reason,
+  requestId: string,
+  accept: string | undefined,
+  detail?: string,
+): Answer {
+  const decision: Decision = {
+    outcome: 'deny',
+    mode: 'enforce',
+    reasons: [reason],
+    ...(detail ? { detail } : {}),
+  };
   const status = reason === 'internal-error' ? 500 : reason === 'route-not-found' ? 404 : 403;
   const rendered = renderDeny(
     { status, code: reason, message: REASONS[reason], requestId },
@@ -119,17 +141,20 @@ function internalError(decision: Decision): Decision {
 const HEADER_VALUE = /^[\x20-\x7e]*$/;
 
 /** `forwardAuth.responseHeaders` for a principal ([name, value, …]); unusable values are left out. */
-export function extraHeaders(spec: Readonly<Record<string, string>>, principal: Principal | undefined): string[] {
+export function extraHeaders(
+  spec: Readonly<Record<string, string>>,
+  principal: Principal | undefined,
+): string[] {
   if (!principal) return [];
   const out: string[] = [];
   for (const [name, source] of Object.entries(spec)) {
-    const value = valueOf(principal, source);
+    const value = principalValue(principal, source);
     if (value !== undefined && value !== '' && HEADER_VALUE.test(value)) out.push(name.toLowerCase(), value);
   }
   return out;
 }
 
-function valueOf(p: Principal, source: string): string | undefined {
+function principalValue(p: Principal, source: string): string | undefined {
   switch (source) {
     case 'subject':
       return p.subject;

@@ -9,7 +9,10 @@
 import { parseHostValue } from '../routing/index.ts';
 import type { HeaderView } from './header-view.ts';
 
-export type FailureReason = 'forward-auth-headers-missing' | 'forward-auth-headers-conflict' | 'request-invalid';
+export type FailureReason =
+  | 'forward-auth-headers-missing'
+  | 'forward-auth-headers-conflict'
+  | 'request-invalid';
 
 export interface Failure {
   readonly ok: false;
@@ -46,7 +49,10 @@ export const NGINX_HEADERS: readonly string[] = Object.freeze([
   'x-original-url',
 ]);
 /** Headers that only the X-Forwarded family (Traefik, Caddy) sends besides -Host / -Proto. */
-export const X_FORWARDED_HEADERS: readonly string[] = Object.freeze(['x-forwarded-method', 'x-forwarded-uri']);
+export const X_FORWARDED_HEADERS: readonly string[] = Object.freeze([
+  'x-forwarded-method',
+  'x-forwarded-uri',
+]);
 
 const ABSOLUTE_URL = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)(.*)$/;
 

@@ -84,11 +84,7 @@ export function originalHeaders(headers: IncomingHttpHeaders, authority: string)
 }
 
 /** A RequestInfo for the audit record of a check that could not be rebuilt. */
-export function partialInfo(
-  ctx: CheckContext,
-  method: string,
-  headers: IncomingHttpHeaders,
-): RequestInfo {
+export function partialInfo(ctx: CheckContext, method: string, headers: IncomingHttpHeaders): RequestInfo {
   return {
     id: ctx.id,
     method,

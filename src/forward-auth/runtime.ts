@@ -13,6 +13,8 @@ export interface ForwardAuthRuntime {
   readonly forwarders: TrustedProxies;
   readonly mergeSlashes: boolean;
   readonly allowSemicolons: boolean;
+  /** Largest header block of an ext_authz check, in bytes (`proxy.maxHeaderBytes`). */
+  readonly maxHeaderBytes: number;
   /** Lower-case names of the identity headers Gatehouse answers with (never taken from a client). */
   readonly identityHeaders: ReadonlySet<string>;
   /** The engine `decide()` runs on: for ext_authz with a trusted source principal, its authenticator comes first. */
@@ -45,7 +47,10 @@ function build(engine: Engine): ForwardAuthRuntime | null {
     const domains = engine.config.identity.mtls?.trustDomains.map((d) => d.name);
     decideOn = {
       ...engine,
-      authenticators: [sourcePrincipalAuthenticator(domains ? new Set(domains) : undefined), ...engine.authenticators],
+      authenticators: [
+        sourcePrincipalAuthenticator(domains ? new Set(domains) : undefined),
+        ...engine.authenticators,
+      ],
       // the derived engine shares the original's parts: closing stays the original's job
       close() {},
     };
@@ -56,6 +61,7 @@ function build(engine: Engine): ForwardAuthRuntime | null {
     forwarders: trusted([...config.trustedProxies, ...engine.config.proxy.trustedProxies]),
     mergeSlashes: engine.config.proxy.mergeSlashes,
     allowSemicolons: engine.config.proxy.allowSemicolons,
+    maxHeaderBytes: engine.config.proxy.maxHeaderBytes,
     identityHeaders,
     engine: decideOn,
   });

@@ -28,7 +28,11 @@ function origin(info: RequestInfo): string {
  * challenge (step-up) adds what the policy asks for: `max_age` (seconds) and `acr_values`
  * (space-separated), the OIDC names the sign-in endpoint passes to the provider.
  */
-export function signInLocation(signInUrl: string, info: RequestInfo, challenge?: ChallengeRequirement): string {
+export function signInLocation(
+  signInUrl: string,
+  info: RequestInfo,
+  challenge?: ChallengeRequirement,
+): string {
   const base = signInUrl.startsWith('/') ? `${origin(info)}${signInUrl}` : signInUrl;
   const params = new URLSearchParams({ rd: originalUrl(info) });
   if (challenge?.maxAgeSeconds !== undefined) params.set('max_age', String(challenge.maxAgeSeconds));

@@ -60,15 +60,27 @@ export class Metrics {
       labelNames: ['where'],
       registers: [this.registry],
     });
+    // label-bound children are cached: prom-client hashes label values on every call otherwise
+    const requestChildren = new Map<string, { inc(): void }>();
+    const durationChildren = new Map<string, { observe(v: number): void }>();
     this.#on(channels.requestFinished, (m) => {
       const e = m as RequestFinishedEvent;
-      this.#requests.inc({
-        route: e.decision.routeId ?? '',
-        decision: decisionLabel(e.decision),
-        reason: e.decision.reasons[0] ?? '',
-        via: e.via,
-      });
-      this.#duration.observe({ via: e.via }, e.durationMs / 1000);
+      const route = e.decision.routeId ?? '';
+      const decision = decisionLabel(e.decision);
+      const reason = e.decision.reasons[0] ?? '';
+      const key = `${route}\u0000${decision}\u0000${reason}\u0000${e.via}`;
+      let child = requestChildren.get(key);
+      if (!child) {
+        child = this.#requests.labels({ route, decision, reason, via: e.via });
+        if (requestChildren.size < 50_000) requestChildren.set(key, child);
+      }
+      child.inc();
+      let d = durationChildren.get(e.via);
+      if (!d) {
+        d = this.#duration.labels({ via: e.via });
+        durationChildren.set(e.via, d);
+      }
+      d.observe(e.durationMs / 1000);
     });
     this.#on(channels.configReload, (m) => {
       const e = m as ConfigReloadEvent;

@@ -84,9 +84,9 @@ export const REASONS = {
   'amr-insufficient': 'the authentication methods (amr) are not strong enough',
 
   // --- forward-auth / ext_authz (src/forward-auth) ---------------------------------------------
-  'forward-auth-untrusted-peer':
-    'the forward-auth or ext_authz caller is not in forwardAuth.trustedProxies',
-  'forward-auth-headers-missing': 'the forward-auth request lacks the headers that describe the original request',
+  'forward-auth-untrusted-peer': 'the forward-auth or ext_authz caller is not in forwardAuth.trustedProxies',
+  'forward-auth-headers-missing':
+    'the forward-auth request lacks the headers that describe the original request',
   'forward-auth-headers-conflict':
     'the forward-auth request describes the original request twice, differently (or with headers of two peers)',
 

@@ -55,6 +55,23 @@ export interface AssertionTrimmedEvent {
   readonly droppedClaims: readonly string[];
 }
 
+/**
+ * One per session life event (src/sso): sign-in, sign-out, refresh, revocation, back-channel
+ * logout. Carries the subject and a short prefix of the session key (never the session id or
+ * a token).
+ */
+export interface SessionEvent {
+  readonly type: 'login' | 'logout' | 'refresh' | 'refresh-failed' | 'revoke' | 'backchannel-logout';
+  readonly subject?: string;
+  readonly issuer?: string;
+  /** First 8 characters of the session key (SHA-256 of the id), to correlate records. */
+  readonly session?: string;
+  /** How many sessions a revocation ended. */
+  readonly count?: number;
+  /** Why (refresh failure kind, OAuth error code, revocation source). */
+  readonly detail?: string;
+}
+
 export const channels = {
   requestFinished: diagnosticsChannel.channel('gatehouse:request:finished'),
   configReload: diagnosticsChannel.channel('gatehouse:config:reload'),
@@ -62,6 +79,7 @@ export const channels = {
   internalError: diagnosticsChannel.channel('gatehouse:internal:error'),
   tlsReload: diagnosticsChannel.channel('gatehouse:tls:reload'),
   assertionTrimmed: diagnosticsChannel.channel('gatehouse:assertion:trimmed'),
+  session: diagnosticsChannel.channel('gatehouse:session'),
 } as const;
 
 /** Publish helpers keep the event shapes typed at every call site. */
@@ -83,5 +101,8 @@ export const publish = {
   },
   assertionTrimmed(event: AssertionTrimmedEvent): void {
     if (channels.assertionTrimmed.hasSubscribers) channels.assertionTrimmed.publish(event);
+  },
+  session(event: SessionEvent): void {
+    if (channels.session.hasSubscribers) channels.session.publish(event);
   },
 };

@@ -5,6 +5,7 @@ export {
   type InternalErrorEvent,
   publish,
   type RequestFinishedEvent,
+  type SessionEvent,
   type TlsReloadEvent,
   type UpstreamErrorEvent,
 } from './channels.ts';

@@ -21,6 +21,8 @@ export interface ForwardResult {
   readonly status: number;
   readonly upstreamStatus?: number;
   readonly error?: GatehouseError;
+  /** The client went away before the exchange finished (recorded as 499, not an upstream error). */
+  readonly clientClosed?: boolean;
 }
 
 /** Counts request body bytes and fails the stream past the limit. */
@@ -91,90 +93,119 @@ function hasBody(req: IncomingMessage): boolean {
 
 /**
  * Forward one request through a keep-alive pool, streaming bodies both ways (never buffered
- * whole). Resolves when the exchange is over; never rejects. Errors before the response
- * started are returned for the caller to render; after, the client connection is cut.
+ * whole) with backpressure. Calls `onDone` exactly once when the exchange is over; never
+ * throws. Errors before the response started are returned for the caller to render; after,
+ * the client connection is cut. Uses undici's dispatch handler API directly: no stream
+ * wrapper, no AbortSignal, no promise per request.
  */
 export function forward(
   pool: Pool,
   req: IncomingMessage,
   res: ServerResponse,
   o: ForwardOptions,
-): Promise<ForwardResult> {
-  return new Promise((resolve) => {
-    const abort = new AbortController();
-    let timedOut = false;
-    let finished = false;
-    let upstreamStatus: number | undefined;
-    let limiter: BodyLimit | undefined;
-    let body: Dispatcher.DispatchOptions['body'] = null;
-    if (hasBody(req)) {
-      const cl = req.headers['content-length'];
-      if (
-        cl !== undefined &&
-        req.headers['transfer-encoding'] === undefined &&
-        Number(cl) <= o.maxBodyBytes
-      ) {
-        body = req;
-      } else {
-        limiter = new BodyLimit(o.maxBodyBytes);
-        req.on('error', (e) => limiter?.destroy(e));
-        body = req.pipe(limiter);
-      }
+  onDone: (result: ForwardResult) => void,
+): void {
+  let controller: Dispatcher.DispatchController | undefined;
+  let finished = false;
+  let timedOut = false;
+  let clientClosed = false;
+  let upstreamStatus: number | undefined;
+  let limiter: BodyLimit | undefined;
+  let body: Dispatcher.DispatchOptions['body'] = null;
+  if (hasBody(req)) {
+    const cl = req.headers['content-length'];
+    if (cl !== undefined && req.headers['transfer-encoding'] === undefined && Number(cl) <= o.maxBodyBytes) {
+      body = req;
+    } else {
+      limiter = new BodyLimit(o.maxBodyBytes);
+      req.on('error', (e) => limiter?.destroy(e));
+      body = req.pipe(limiter);
     }
-    const totalTimer =
-      o.totalTimeoutMs > 0
-        ? setTimeout(() => {
-            timedOut = true;
-            abort.abort();
-          }, o.totalTimeoutMs)
-        : undefined;
-    const onClientClose = () => {
-      if (!finished) abort.abort();
-    };
-    res.once('close', onClientClose);
-
-    const done = (result: ForwardResult) => {
-      finished = true;
-      if (totalTimer) clearTimeout(totalTimer);
-      res.off('close', onClientClose);
-      resolve(result);
-    };
-
-    pool.stream(
+  }
+  const totalTimer =
+    o.totalTimeoutMs > 0
+      ? setTimeout(() => {
+          timedOut = true;
+          controller?.abort(new GatehouseError('ERR_UPSTREAM_TIMEOUT'));
+        }, o.totalTimeoutMs)
+      : undefined;
+  const onClientClose = () => {
+    if (!finished && !res.writableFinished) {
+      clientClosed = true;
+      controller?.abort(new Error('client closed the connection'));
+    }
+  };
+  res.once('close', onClientClose);
+  const done = (result: ForwardResult) => {
+    if (finished) return;
+    finished = true;
+    if (totalTimer) clearTimeout(totalTimer);
+    res.off('close', onClientClose);
+    onDone(result);
+  };
+  const fail = (err: unknown) => {
+    let code: ErrorCode;
+    if (limiter?.exceeded) code = 'ERR_REQUEST_BODY_TOO_LARGE';
+    else if (timedOut) code = 'ERR_UPSTREAM_TIMEOUT';
+    else code = upstreamErrorCode(err);
+    const error = new GatehouseError(code, undefined, { cause: err });
+    if (res.headersSent) res.destroy();
+    done({
+      status: error.status,
+      error,
+      ...(clientClosed ? { clientClosed } : {}),
+      ...(upstreamStatus !== undefined ? { upstreamStatus } : {}),
+    });
+  };
+  try {
+    pool.dispatch(
       {
         path: o.path,
         method: o.method as Dispatcher.HttpMethod,
         headers: o.headers,
         body,
-        signal: abort.signal,
         headersTimeout: o.headersTimeoutMs,
         bodyTimeout: o.idleTimeoutMs,
         blocking: false,
       },
-      ({ statusCode, headers }) => {
-        upstreamStatus = statusCode;
-        res.writeHead(
-          statusCode,
-          downstreamHeaders(headers as Record<string, string | string[]>, o.requestId),
-        );
-        return res;
-      },
-      (err) => {
-        if (!err) {
+      {
+        onRequestStart(c) {
+          controller = c;
+          if (clientClosed || res.destroyed) {
+            clientClosed = true;
+            c.abort(new Error('client closed the connection'));
+          }
+        },
+        onResponseStart(c, statusCode, headers) {
+          upstreamStatus = statusCode;
+          try {
+            res.writeHead(
+              statusCode,
+              downstreamHeaders(headers as Record<string, string | string[]>, o.requestId),
+            );
+          } catch (err) {
+            c.abort(err as Error);
+          }
+        },
+        onResponseData(c, chunk) {
+          if (!res.write(chunk)) {
+            c.pause();
+            res.once('drain', () => c.resume());
+          }
+        },
+        onResponseEnd() {
+          res.end();
           done({
             status: upstreamStatus ?? 502,
             ...(upstreamStatus !== undefined ? { upstreamStatus } : {}),
           });
-          return;
-        }
-        let code: ErrorCode;
-        if (limiter?.exceeded) code = 'ERR_REQUEST_BODY_TOO_LARGE';
-        else if (timedOut) code = 'ERR_UPSTREAM_TIMEOUT';
-        else code = upstreamErrorCode(err);
-        const error = new GatehouseError(code, undefined, { cause: err });
-        if (res.headersSent) res.destroy();
-        done({ status: error.status, error, ...(upstreamStatus !== undefined ? { upstreamStatus } : {}) });
+        },
+        onResponseError(_c, err) {
+          fail(err);
+        },
       },
     );
-  });
+  } catch (err) {
+    fail(err);
+  }
 }

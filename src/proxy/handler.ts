@@ -36,6 +36,14 @@ export interface ProxyContext {
    * [name, value, …]. Throwing denies the request with internal-error (fail closed).
    */
   propagate?(decision: Decision, route: CompiledRoute, info: RequestInfo, nowSeconds: number): string[];
+  /**
+   * Answers a denial better than the generic response when it can (SSO: a redirect to sign
+   * in, an API 401 with a login hint, the access-denied page). Returns true when it wrote the
+   * response; false (nothing written) to fall back to the generic deny.
+   */
+  challenge?(decision: Decision, info: RequestInfo, req: IncomingMessage, res: ServerResponse): boolean;
+  /** Rewrites the Cookie header sent upstream (SSO drops its session cookies); undefined drops it. */
+  filterCookie?(value: string): string | undefined;
 }
 
 const CERT_REQUIRED: Verdict = Object.freeze({
@@ -136,7 +144,13 @@ function deny(
   if (status === 401) headers['www-authenticate'] = wwwAuthenticate(decision);
   sendDeny(
     res,
-    { status, code: reason, message: decisionMessage(decision), requestId: info.id, reasons: decision.reasons },
+    {
+      status,
+      code: reason,
+      message: decisionMessage(decision),
+      requestId: info.id,
+      reasons: decision.reasons,
+    },
     req.headers.accept,
     headers,
   );
@@ -171,6 +185,16 @@ function proceed(
 ): void {
   const { decision, route } = verdict;
   if (!letsThrough(decision) || !route?.upstream) {
+    let handled = false;
+    try {
+      handled = route?.upstream !== undefined && ctx.challenge?.(decision, info, req, res) === true;
+    } catch (err) {
+      publish.internalError({ where: 'proxy.challenge', requestId: info.id, error: err });
+    }
+    if (handled) {
+      finish(info, decision, res.statusCode, start);
+      return;
+    }
     deny(
       res,
       req,
@@ -208,6 +232,7 @@ function proceed(
     peerTrusted,
     identityHeaders: rt.identityHeaders,
     ...(add ? { add } : {}),
+    ...(ctx.filterCookie ? { cookie: ctx.filterCookie } : {}),
   });
   const path = info.query ? `${info.path}?${info.query}` : info.path;
   let pool: ReturnType<UpstreamPools['forRoute']>;
@@ -220,44 +245,49 @@ function proceed(
     finish(info, decision, error.status, start, { errorCode: error.code });
     return;
   }
-  forward(pool, req, res, {
-    path,
-    method: info.method,
-    headers,
-    requestId: info.id,
-    maxBodyBytes: route.maxBodyBytes,
-    headersTimeoutMs: route.timeouts.headersMs,
-    idleTimeoutMs: route.timeouts.idleMs,
-    totalTimeoutMs: route.timeouts.totalMs,
-  }).then((result) => {
-    if (result.error) {
-      const clientGone = res.destroyed && !res.writableFinished && !result.upstreamStatus;
-      if (clientGone) {
-        finish(info, decision, 499, start, { errorCode: 'client-closed' });
+  forward(
+    pool,
+    req,
+    res,
+    {
+      path,
+      method: info.method,
+      headers,
+      requestId: info.id,
+      maxBodyBytes: route.maxBodyBytes,
+      headersTimeoutMs: route.timeouts.headersMs,
+      idleTimeoutMs: route.timeouts.idleMs,
+      totalTimeoutMs: route.timeouts.totalMs,
+    },
+    (result) => {
+      if (result.error) {
+        if (result.clientClosed) {
+          finish(info, decision, 499, start, { errorCode: 'client-closed' });
+          return;
+        }
+        if (result.error.code !== 'ERR_REQUEST_BODY_TOO_LARGE') {
+          publish.upstreamError({
+            routeId: route.id,
+            requestId: info.id,
+            errorCode: result.error.code,
+            cause: String((result.error.cause as { code?: string } | undefined)?.code ?? 'unknown'),
+          });
+        }
+        if (!res.headersSent) {
+          if (result.error.code === 'ERR_REQUEST_BODY_TOO_LARGE') res.setHeader('connection', 'close');
+          failure(res, req, info, result.error);
+        }
+        finish(info, decision, result.error.status, start, {
+          errorCode: result.error.code,
+          ...(result.upstreamStatus !== undefined ? { upstreamStatus: result.upstreamStatus } : {}),
+        });
         return;
       }
-      if (result.error.code !== 'ERR_REQUEST_BODY_TOO_LARGE') {
-        publish.upstreamError({
-          routeId: route.id,
-          requestId: info.id,
-          errorCode: result.error.code,
-          cause: String((result.error.cause as { code?: string } | undefined)?.code ?? 'unknown'),
-        });
-      }
-      if (!res.headersSent) {
-        if (result.error.code === 'ERR_REQUEST_BODY_TOO_LARGE') res.setHeader('connection', 'close');
-        failure(res, req, info, result.error);
-      }
-      finish(info, decision, result.error.status, start, {
-        errorCode: result.error.code,
+      finish(info, decision, result.status, start, {
         ...(result.upstreamStatus !== undefined ? { upstreamStatus: result.upstreamStatus } : {}),
       });
-      return;
-    }
-    finish(info, decision, result.status, start, {
-      ...(result.upstreamStatus !== undefined ? { upstreamStatus: result.upstreamStatus } : {}),
-    });
-  });
+    },
+  );
 }
 
 /** Build the `upgrade` handler (WebSocket) for one listener: the same decision, then a tunnel. */
@@ -304,6 +334,7 @@ export function createUpgradeHandler(ctx: ProxyContext, listener: ListenerContex
         peerTrusted,
         identityHeaders: rt.identityHeaders,
         ...(add ? { add } : {}),
+        ...(ctx.filterCookie ? { cookie: ctx.filterCookie } : {}),
       });
       const protocol = typeof req.headers.upgrade === 'string' ? req.headers.upgrade : 'websocket';
       forwardUpgrade(ctx.pools.forRoute(route), req, socket, head, {

@@ -22,6 +22,8 @@ export interface UpstreamHeaderOptions {
   readonly identityHeaders?: ReadonlySet<string>;
   /** Extra headers set by Gatehouse after policy (assertion, claim headers). */
   readonly add?: readonly string[];
+  /** Rewrites a Cookie header before it goes upstream (drops Gatehouse's own cookies); undefined drops it. */
+  readonly cookie?: (value: string) => string | undefined;
 }
 
 /**
@@ -45,6 +47,11 @@ export function upstreamHeaders(
     if (named?.has(lower)) continue;
     if (isIdentityHeader(lower, options.identityHeaders)) continue;
     if (lower === 'authorization' && !route.forwardAuthorization) continue;
+    if (lower === 'cookie' && options.cookie) {
+      const kept = options.cookie(raw[i + 1]!);
+      if (kept) out.push(name, kept);
+      continue;
+    }
     out.push(name, raw[i + 1]!);
   }
   const h = req.headers;

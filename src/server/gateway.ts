@@ -10,11 +10,12 @@ import {
   withLine,
 } from '../config/index.ts';
 import { buildEngine, type CompiledRoute, type Engine, type EngineParts } from '../decision/index.ts';
+import { ForwardAuth } from '../forward-auth/index.ts';
 import { type MtlsAuthenticator, mtlsTlsServerOptions } from '../identity/index.ts';
 import { Metrics } from '../metrics/index.ts';
 import type { Decision, RequestInfo } from '../model/index.ts';
 import { channels, publish } from '../observe/index.ts';
-import { UpstreamPools } from '../proxy/index.ts';
+import { type ProxyContext, UpstreamPools } from '../proxy/index.ts';
 import { type AdminRoute, startAdmin } from './admin.ts';
 import { watchFiles } from './file-watch.ts';
 import { type ClientCertificateOptions, type RunningListener, startListener } from './listeners.ts';
@@ -62,6 +63,11 @@ export class Gateway {
   #metrics = new Metrics();
   #pools = new UpstreamPools();
   #propagation = new Propagation();
+  readonly #forwardAuth = new ForwardAuth({
+    current: () => this.#engine,
+    nowSeconds: () => this.#now(),
+    propagate: (d, r, i, n) => this.#propagation.headers(d, r, i, n),
+  });
   #stopWatch?: () => void;
   #draining = false;
   #inFlight = 0;
@@ -137,6 +143,10 @@ export class Gateway {
   get adminPort(): number {
     return this.#admin?.port ?? 0;
   }
+  /** Port of the ext_authz gRPC server (forwardAuth.grpc), or undefined. */
+  get extAuthzPort(): number | undefined {
+    return this.#forwardAuth.grpcPort;
+  }
   get metrics(): Metrics {
     return this.#metrics;
   }
@@ -177,6 +187,10 @@ export class Gateway {
     this.#audit = new AuditLog({ output: loaded.config.audit.output });
     const reserved = new Map(this.#o.reserved ?? []);
     reserved.set(JWKS_PATH, (_info, req, res) => this.#propagation.serveJwks(req, res, this.#now()));
+    for (const [path, handler] of this.#forwardAuth.reservedHandlers(loaded.config))
+      reserved.set(path, handler);
+    const forwardAuthListener = loaded.config.forwardAuth?.listener;
+    const dedicated = this.#forwardAuth.dedicatedHandler();
     const adminRoutes = new Map(this.#o.adminRoutes ?? []);
     adminRoutes.set(JWKS_PATH, (req, res) => this.#propagation.serveJwks(req, res, this.#now()));
     const ctx = {
@@ -192,12 +206,14 @@ export class Gateway {
         const running = await startListener(
           l,
           loaded.config,
-          ctx,
+          // the dedicated forward-auth listener answers every path as a check
+          l.name === forwardAuthListener ? { ...ctx, reserved: answerAll(dedicated) } : ctx,
           this.#o.clientCertificates ?? (() => this.#mtlsOptions()),
         );
         running.server.prependListener('request', (_req, res) => this.#track(res));
         this.#listeners.push(running);
       }
+      await this.#forwardAuth.start(loaded.config);
       this.#admin = await startAdmin({
         address: loaded.config.admin.address,
         port: loaded.config.admin.port,
@@ -224,6 +240,7 @@ export class Gateway {
         event: 'started',
         listeners: this.#listeners.map((l) => ({ name: l.name, scheme: l.context.scheme, port: l.port() })),
         admin: this.#admin.port,
+        ...(this.#forwardAuth.grpcPort !== undefined ? { extAuthz: this.#forwardAuth.grpcPort } : {}),
         routes: this.#engine.routes.length,
       },
       'gatehouse started',
@@ -360,6 +377,7 @@ export class Gateway {
       l.server.closeAllConnections();
     }
     this.#admin?.close();
+    await this.#forwardAuth.stop();
     this.#stopBundleWatch?.();
     await this.#pools.close();
     this.#engine?.close();
@@ -392,6 +410,16 @@ function restartOnlyChanges(before: Config, after: Config): ConfigProblem[] {
       message: 'admin listener changes take effect after a restart',
     });
   }
+  const faFixed = (c: Config) =>
+    JSON.stringify([c.forwardAuth?.grpc, c.forwardAuth?.listener, c.forwardAuth?.envoyPathPrefix]);
+  if (faFixed(before) !== faFixed(after)) {
+    out.push({
+      severity: 'warning',
+      code: 'restart-required',
+      pointer: '/forwardAuth',
+      message: 'forwardAuth grpc, listener and envoyPathPrefix changes take effect after a restart',
+    });
+  }
   if (JSON.stringify(before.audit) !== JSON.stringify(after.audit)) {
     out.push({
       severity: 'warning',
@@ -401,4 +429,12 @@ function restartOnlyChanges(before: Config, after: Config): ConfigProblem[] {
     });
   }
   return out;
+}
+
+/** A reserved-path hook that answers every request (the dedicated forward-auth listener). */
+function answerAll(handler: ReservedHandler): NonNullable<ProxyContext['reserved']> {
+  return (info, req, res, engine) => {
+    handler(info, req, res, engine);
+    return true;
+  };
 }

@@ -21,7 +21,7 @@ export function reservedPaths(handlers: ReadonlyMap<string, ReservedHandler>) {
     const p = info.path;
     if (!p.startsWith('/.gatehouse/') && p !== '/.gatehouse' && !p.startsWith('/.well-known/gatehouse/'))
       return false;
-    const handler = handlers.get(p);
+    const handler = handlers.get(p) ?? prefixHandler(handlers, p);
     if (handler) {
       handler(info, req, res, engine);
       return true;
@@ -41,4 +41,15 @@ export function reservedPaths(handlers: ReadonlyMap<string, ReservedHandler>) {
     });
     return true;
   };
+}
+
+/** A handler registered as `<prefix>/*` answers every path below `<prefix>/` (Envoy's path_prefix). */
+function prefixHandler(
+  handlers: ReadonlyMap<string, ReservedHandler>,
+  path: string,
+): ReservedHandler | undefined {
+  for (const [key, handler] of handlers) {
+    if (key.endsWith('/*') && path.startsWith(key.slice(0, -1))) return handler;
+  }
+  return undefined;
 }

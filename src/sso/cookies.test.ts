@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { prefixedName, readCookie, serializeCookie } from './cookies.ts';
+import { prefixedName, readCookie, serializeCookie, withoutCookies } from './cookies.ts';
 
 describe('readCookie', () => {
   it('finds one cookie among others, with or without spaces and quotes', () => {
@@ -45,5 +45,15 @@ describe('serializeCookie', () => {
     assert.equal(prefixedName('s', true, undefined), '__Host-s');
     assert.equal(prefixedName('s', true, 'example.com'), '__Secure-s');
     assert.equal(prefixedName('s', false, undefined), 's');
+  });
+});
+
+describe('withoutCookies', () => {
+  const names = new Set(['__Host-s', '__Host-s_login']);
+  it('drops the named cookies and keeps the others, in order', () => {
+    assert.equal(withoutCookies('a=1; __Host-s=secret; b=2;__Host-s_login=x', names), 'a=1; b=2');
+    assert.equal(withoutCookies('__Host-s=secret', names), undefined);
+    assert.equal(withoutCookies('a=1', names), 'a=1');
+    assert.equal(withoutCookies(' __Host-s = secret ; c=3', names), 'c=3');
   });
 });

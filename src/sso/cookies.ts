@@ -63,3 +63,20 @@ export function prefixedName(name: string, secure: boolean, domain: string | und
   if (!secure) return name;
   return domain ? `__Secure-${name}` : `__Host-${name}`;
 }
+
+/**
+ * A Cookie header without the cookies in `names` (Gatehouse's own, which upstreams must
+ * never see: a session id in an upstream's hands or logs is a stolen session). Undefined
+ * when nothing is left.
+ */
+export function withoutCookies(header: string, names: ReadonlySet<string>): string | undefined {
+  if (header.length > MAX_COOKIE_HEADER * 4) return undefined;
+  const kept: string[] = [];
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    const name = (eq === -1 ? part : part.slice(0, eq)).trim();
+    if (name === '' && eq === -1) continue;
+    if (!names.has(name)) kept.push(part.trim());
+  }
+  return kept.length > 0 ? kept.join('; ') : undefined;
+}

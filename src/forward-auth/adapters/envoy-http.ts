@@ -21,7 +21,8 @@ export const envoyHttpAdapter: ForwardAuthAdapter = {
     const target = rest === '' || rest.startsWith('?') ? `/${rest}` : rest;
     if (ctx.host === undefined) return missing('host missing');
     const d = ctx.described;
-    if (d.method !== undefined && d.method !== ctx.method) return conflict('method headers disagree with the request');
+    if (d.method !== undefined && d.method !== ctx.method)
+      return conflict('method headers disagree with the request');
     if (d.target !== undefined && d.target !== target) return conflict('uri headers disagree with the path');
     if (d.authority !== undefined && d.authority.toLowerCase() !== ctx.host.toLowerCase())
       return conflict('x-forwarded-host disagrees with the host');

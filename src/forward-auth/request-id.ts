@@ -1,0 +1,8 @@
+import { randomUUID } from 'node:crypto';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The check's request id: the ingress's (X-Request-Id / Envoy's id) when well-formed, else a new UUID. */
+export function checkRequestId(given: unknown): string {
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
