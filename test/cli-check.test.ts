@@ -87,7 +87,7 @@ function assertListed(stdout: string, file: string, expected: typeof SHAPE_EXPEC
   }
 }
 
-describe('gatehouse check', () => {
+describe('gatehouse check', { timeout: 30_000 }, () => {
   after(() => dir.remove());
 
   it('exits 0 on a valid config and says ok', async () => {

@@ -29,7 +29,7 @@ async function status(base: string, path: string, host = 'app.test'): Promise<nu
   return res.statusCode;
 }
 
-describe('config reload', () => {
+describe('config reload', { timeout: 30_000 }, () => {
   let up: Upstream;
   before(async () => {
     up = await startUpstream((_req, res) => res.end('ok'));

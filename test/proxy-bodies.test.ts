@@ -58,7 +58,7 @@ interface Seen {
   done: Promise<void>;
 }
 
-describe('proxy: large bodies stream with flat memory, and body limits', () => {
+describe('proxy: large bodies stream with flat memory, and body limits', { timeout: 30_000 }, () => {
   const dir = tempDir();
   let gh: ChildGatehouse;
   let sink: Upstream;

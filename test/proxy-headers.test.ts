@@ -23,7 +23,7 @@ async function send(port: number, host: string, headerLines: readonly string[], 
   return { status: parsed.status, response: parsed.headers, ...(upstream ? { upstream } : {}) };
 }
 
-describe('proxy: header hygiene', () => {
+describe('proxy: header hygiene', { timeout: 20_000 }, () => {
   let echo: Upstream;
   let hopResponder: Upstream;
   let direct: RunningGatehouse;

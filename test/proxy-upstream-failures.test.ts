@@ -39,7 +39,7 @@ async function startRawUpstream(answer: string): Promise<{ url: string; close():
   };
 }
 
-describe('proxy: upstream failures', () => {
+describe('proxy: upstream failures', { timeout: 20_000 }, () => {
   let gh: RunningGatehouse;
   let slow: Upstream;
   let reset: Upstream;

@@ -20,7 +20,7 @@ function nextMessage(ws: WebSocket): Promise<{ data: Buffer; isBinary: boolean }
   });
 }
 
-describe('proxy: WebSocket', () => {
+describe('proxy: WebSocket', { timeout: 20_000 }, () => {
   let upstreamServer: http.Server;
   let upstreamUrl: string;
   const upgradesSeen: IncomingMessage[] = [];

@@ -43,7 +43,7 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-describe('graceful shutdown (SIGTERM, child process)', () => {
+describe('graceful shutdown (SIGTERM, child process)', { timeout: 30_000 }, () => {
   let holding: Awaited<ReturnType<typeof startHoldingUpstream>>;
   let up: Upstream;
   const dir = tempDir();

@@ -27,7 +27,45 @@ export function principalRecord(p: Principal): Record<string, unknown> {
     ...(p.expiresAt !== undefined ? { expiresAt: p.expiresAt } : {}),
     ...(p.acr ? { acr: p.acr } : {}),
     ...(p.amr ? { amr: p.amr } : {}),
+    ...claimsRecord(p.claims),
   };
+}
+
+const MAX_CLAIMS_JSON = 2048;
+/** Standard JWT members carry nothing policy needs beyond the fields above. */
+const SKIP_CLAIMS = new Set([
+  'iss',
+  'sub',
+  'aud',
+  'exp',
+  'nbf',
+  'iat',
+  'jti',
+  'auth_time',
+  'acr',
+  'amr',
+  'nonce',
+  'at_hash',
+  'c_hash',
+  'sid',
+  'azp',
+]);
+
+/**
+ * Verified claims, so `policy replay` can re-decide claim criteria. Claims are statements
+ * signed by an issuer, not credentials; oversized claim sets are left out (counted by size).
+ */
+function claimsRecord(claims: Readonly<Record<string, unknown>>): { claims?: Record<string, unknown> } {
+  const kept: Record<string, unknown> = {};
+  let any = false;
+  for (const k in claims) {
+    if (SKIP_CLAIMS.has(k)) continue;
+    kept[k] = claims[k];
+    any = true;
+  }
+  if (!any) return {};
+  const json = JSON.stringify(kept);
+  return json.length <= MAX_CLAIMS_JSON ? { claims: kept } : {};
 }
 
 /**

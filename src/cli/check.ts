@@ -18,7 +18,9 @@ export async function checkConfig(file: string): Promise<CheckOutput> {
   const locate = (ps: readonly ConfigProblem[]) => ps.map((p) => withLine(p, loaded.source));
   const keys = locate(new Propagation().prepare(loaded.config, Date.now() / 1000).problems);
   const raw = buildEngine(loaded.config, 0, engineParts({ checkOnly: true }));
-  const built = raw.ok ? { ...raw, warnings: locate(raw.warnings) } : { ...raw, problems: locate(raw.problems) };
+  const built = raw.ok
+    ? { ...raw, warnings: locate(raw.warnings) }
+    : { ...raw, problems: locate(raw.problems) };
   const keyErrors = keys.filter((p) => p.severity === 'error');
   if (!built.ok || keyErrors.length > 0) {
     return { ok: false, problems: [...(built.ok ? [] : built.problems), ...keys, ...loaded.warnings] };

@@ -2,8 +2,11 @@
 import { parseArgs } from 'node:util';
 import { runCheck } from './check.ts';
 import { runDemo } from './demo.ts';
+import { runExplain } from './explain.ts';
 import { runKeysGenerate } from './keys.ts';
 import { runManifests } from './manifests.ts';
+import { runPolicyReplay } from './policy-replay.ts';
+import { runPolicyTestCommand } from './policy-test.ts';
 import { configJsonSchema } from './schema.ts';
 import { runServe } from './serve.ts';
 import { USAGE } from './usage.ts';
@@ -27,6 +30,20 @@ export async function main(argv: readonly string[]): Promise<number> {
         help: { type: 'boolean', short: 'h' },
         alg: { type: 'string' },
         out: { type: 'string', short: 'o' },
+        principal: { type: 'string', short: 'p' },
+        sub: { type: 'string' },
+        email: { type: 'string' },
+        groups: { type: 'string' },
+        kind: { type: 'string' },
+        'spiffe-id': { type: 'string' },
+        issuer: { type: 'string' },
+        'auth-method': { type: 'string' },
+        claims: { type: 'string' },
+        header: { type: 'string', short: 'H', multiple: true },
+        'source-ip': { type: 'string' },
+        at: { type: 'string' },
+        anonymous: { type: 'boolean' },
+        'fail-on-change': { type: 'boolean' },
       },
     });
   } catch (e) {
@@ -52,6 +69,64 @@ export async function main(argv: readonly string[]): Promise<number> {
         out,
         err,
       );
+    case 'explain': {
+      const request = parsed.positionals.join(' ');
+      if (!config || !request)
+        return usageError(
+          'usage: gatehouse explain -c FILE [--sub S --groups a,b …] "GET https://host/path"',
+        );
+      const v = values as Record<string, string | boolean | string[] | undefined>;
+      const str = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
+      return runExplain(
+        {
+          config,
+          request,
+          headers: (v.header as string[] | undefined) ?? [],
+          json: v.json === true,
+          anonymous: v.anonymous === true,
+          ...Object.fromEntries(
+            (
+              [
+                ['principalFile', 'principal'],
+                ['subject', 'sub'],
+                ['email', 'email'],
+                ['groups', 'groups'],
+                ['kind', 'kind'],
+                ['spiffeId', 'spiffe-id'],
+                ['issuer', 'issuer'],
+                ['method', 'auth-method'],
+                ['claims', 'claims'],
+                ['sourceIp', 'source-ip'],
+                ['at', 'at'],
+              ] as const
+            )
+              .filter(([, flag]) => str(flag) !== undefined)
+              .map(([key, flag]) => [key, str(flag)]),
+          ),
+        },
+        out,
+        err,
+      );
+    }
+    case 'policy': {
+      const [sub, file] = parsed.positionals;
+      if (sub === 'test') {
+        if (!config || !file) return usageError('usage: gatehouse policy test -c CONFIG TESTS.yaml');
+        return runPolicyTestCommand(config, file, out, err);
+      }
+      if (sub === 'replay') {
+        if (!config || !file)
+          return usageError('usage: gatehouse policy replay -c CANDIDATE.yaml DECISIONS.jsonl');
+        return runPolicyReplay(
+          config,
+          file,
+          { json: values.json === true, failOnChange: values['fail-on-change'] === true },
+          out,
+          err,
+        );
+      }
+      return usageError('usage: gatehouse policy test|replay -c CONFIG FILE');
+    }
     case 'schema':
       out(JSON.stringify(configJsonSchema(), null, 2));
       return 0;

@@ -22,7 +22,10 @@ export interface Engine {
 /** Hooks that later rooms plug in (policy compiler, authenticator factories). */
 export interface EngineParts {
   /** Compile `policies` once; routes naming one share the compiled policy. */
-  compilePolicies?: (config: Config) => { named: Readonly<Record<string, unknown>>; problems: ConfigProblem[] };
+  compilePolicies?: (config: Config) => {
+    named: Readonly<Record<string, unknown>>;
+    problems: ConfigProblem[];
+  };
   compilePolicy?: (
     route: Config['routes'][number],
     index: number,

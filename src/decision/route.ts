@@ -10,6 +10,13 @@ export interface RoutePolicy {
     nowSeconds: number;
     routeId: string;
   }): Pick<Decision, 'outcome' | 'reasons' | 'ruleId' | 'challenge'>;
+  /** The same evaluation, recording each rule and criterion (for `gatehouse explain`). */
+  explain?(input: {
+    principal?: Principal;
+    request: RequestInfo;
+    nowSeconds: number;
+    routeId: string;
+  }): unknown;
 }
 
 /** A route as the data plane uses it: config resolved, defaults applied, policy compiled. */

@@ -131,6 +131,12 @@ export async function startDevOidcProvider(options: DevProviderOptions): Promise
       profile: ['name', 'preferred_username'],
     },
     conformIdTokenClaims: false,
+    // Development only: back-channel logout calls go to Gatehouse on loopback, which
+    // oidc-provider's SSRF guard (special-use addresses) would refuse.
+    fetch: (url: string, init: RequestInit & { dispatcher?: unknown }) => {
+      const { dispatcher: _ssrfGuard, ...rest } = init;
+      return globalThis.fetch(url, rest);
+    },
     acrValues: [ACR_PASSWORD, ACR_MFA],
     pkce: { required: () => true },
     features: {

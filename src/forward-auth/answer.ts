@@ -5,7 +5,7 @@ import { REASONS } from '../model/index.ts';
 import { publish } from '../observe/index.ts';
 import { flavourFor, renderDeny, wwwAuthenticate } from '../proxy/index.ts';
 import type { ForwardAuthRuntime } from './runtime.ts';
-import { isBrowser, signInLocation } from './sign-in.ts';
+import { challengeHeader, isBrowser, signInLocation, signInMayHelp } from './sign-in.ts';
 
 /**
  * The answer to one check, in protocol-neutral form: the HTTP forward-auth handler writes it
@@ -75,14 +75,14 @@ function denyAnswer(decision: Decision, info: RequestInfo, ctx: AnswerContext): 
   const status = denyStatus(decision);
   const reason: Reason = decision.reasons[0] ?? 'internal-error';
   const headers = ['cache-control', 'no-store', 'x-request-id', info.id, 'x-gatehouse-reason', reason];
-  if (status === 401 && isBrowser(info.headers)) {
+  if (status === 401 && isBrowser(info.headers) && signInMayHelp(decision)) {
     const location = signInLocation(ctx.rt.config.signInUrl, info, decision.challenge);
     headers.push('location', location);
     if (ctx.browserSignIn === 302) {
       return { status: 302, allow: false, decision, headers, body: '' };
     }
   }
-  if (status === 401) headers.push('www-authenticate', wwwAuthenticate(decision));
+  if (status === 401) headers.push('www-authenticate', challengeHeader(decision, wwwAuthenticate));
   const accept = typeof info.headers.accept === 'string' ? info.headers.accept : undefined;
   const rendered = renderDeny(
     { status, code: reason, message: REASONS[reason] ?? 'access denied', requestId: info.id },

@@ -184,6 +184,21 @@ describe('check(): one decision per forward-auth / ext_authz check', () => {
     const api = await run(rt, {}, { headers: { accept: 'application/json' } });
     assert.equal(api.answer.status, 401);
     assert.equal(headerOf(api, 'location'), undefined);
+    assert.equal(
+      headerOf(api, 'www-authenticate'),
+      'Bearer realm="gatehouse", error="insufficient_user_authentication", error_description="auth-too-old", acr_values="mfa", max_age=60',
+    );
+  });
+
+  it('a browser with a bad bearer token is a program: 401, no sign-in redirect', async () => {
+    const bad: Authenticator = {
+      name: 'jwt',
+      authenticate: () => ({ status: 'denied', reason: 'token-expired' }),
+    };
+    const c = await run(runtime([bad], allowWithPrincipal), {}, { headers: { accept: 'text/html' } });
+    assert.equal(c.answer.status, 401);
+    assert.equal(headerOf(c, 'location'), undefined);
+    assert.match(headerOf(c, 'www-authenticate') ?? '', /invalid_token/);
   });
 
   it('no route and a malformed original request are 403, never 404 / 400', async () => {

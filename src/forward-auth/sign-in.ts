@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { ChallengeRequirement, RequestInfo } from '../model/index.ts';
+import type { ChallengeRequirement, Decision, RequestInfo } from '../model/index.ts';
 
 /**
  * Whether the caller is a browser navigating (it can follow a sign-in redirect), rather than
@@ -25,8 +25,8 @@ function origin(info: RequestInfo): string {
 /**
  * Where a browser goes to sign in: `signInUrl` (a path is taken on the original host) with
  * `rd` = the original URL, so the login lands back where the user was, across hosts. A
- * challenge (step-up) adds what the policy asks for: `max_age` (seconds) and `acr_values`
- * (space-separated), the OIDC names the sign-in endpoint passes to the provider.
+ * challenge (step-up) adds what the policy asks for: `max_age` (seconds), `acr_values` and
+ * `amr_values` (space-separated), the parameters `/.gatehouse/login` takes (src/sso/login.ts).
  */
 export function signInLocation(
   signInUrl: string,
@@ -37,5 +37,39 @@ export function signInLocation(
   const params = new URLSearchParams({ rd: originalUrl(info) });
   if (challenge?.maxAgeSeconds !== undefined) params.set('max_age', String(challenge.maxAgeSeconds));
   if (challenge?.acr && challenge.acr.length > 0) params.set('acr_values', challenge.acr.join(' '));
+  if (challenge?.amr && challenge.amr.length > 0) params.set('amr_values', challenge.amr.join(' '));
   return `${base}${base.includes('?') ? '&' : '?'}${params.toString()}`;
+}
+
+/**
+ * Whether signing in could turn this decision into an allow (the SSO room's rule, see
+ * src/sso/challenge.ts): a step-up challenge, or no identity / a dead session. A presented
+ * bearer token or certificate that failed means the caller is a program: it gets 401.
+ */
+export function signInMayHelp(decision: Decision): boolean {
+  if (decision.outcome === 'challenge') return decision.mode === 'enforce';
+  if (decision.outcome !== 'deny' || decision.mode !== 'enforce') return false;
+  const reasons = decision.reasons;
+  if (
+    reasons.some(
+      (r) =>
+        r.startsWith('token-') || r.startsWith('cert-') || r === 'jwks-unavailable' || r === 'mtls-required',
+    )
+  )
+    return false;
+  if (reasons[0]?.startsWith('session-') && reasons[0] !== 'session-store-unavailable') return true;
+  return !decision.principal && reasons.includes('user-unauthenticated');
+}
+
+/**
+ * The WWW-Authenticate of a 401: the proxy's (RFC 6750) for a missing or bad credential; for a
+ * step-up challenge RFC 9470's `insufficient_user_authentication` with what the policy asks.
+ */
+export function challengeHeader(decision: Decision, fallback: (d: Decision) => string): string {
+  if (decision.outcome !== 'challenge') return fallback(decision);
+  const c = decision.challenge;
+  let h = `Bearer realm="gatehouse", error="insufficient_user_authentication", error_description="${decision.reasons[0] ?? 'challenge'}"`;
+  if (c?.acr?.length) h += `, acr_values="${c.acr.join(' ')}"`;
+  if (c?.maxAgeSeconds !== undefined) h += `, max_age=${c.maxAgeSeconds}`;
+  return h;
 }

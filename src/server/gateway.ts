@@ -35,6 +35,10 @@ export interface GatewayOptions {
   readonly clientCertificates?: ClientCertificateOptions;
   readonly reserved?: ReadonlyMap<string, ReservedHandler>;
   readonly adminRoutes?: ReadonlyMap<string, AdminRoute>;
+  /** Answers a denial itself when it can (SSO sign-in redirect, API 401, access-denied page); see ProxyContext. */
+  readonly challenge?: NonNullable<ProxyContext['challenge']>;
+  /** Rewrites the Cookie header sent upstream (SSO drops its own cookies); see ProxyContext. */
+  readonly filterCookie?: NonNullable<ProxyContext['filterCookie']>;
 }
 
 type LoadOutcome =
@@ -200,6 +204,8 @@ export class Gateway {
       reserved: reservedPaths(reserved),
       propagate: (d: Decision, r: CompiledRoute, i: RequestInfo, n: number) =>
         this.#propagation.headers(d, r, i, n),
+      ...(this.#o.challenge ? { challenge: this.#o.challenge } : {}),
+      ...(this.#o.filterCookie ? { filterCookie: this.#o.filterCookie } : {}),
     };
     try {
       for (const l of loaded.config.listeners) {

@@ -7,6 +7,8 @@
  * to 127.0.0.1 and sends the Host header).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
@@ -33,6 +35,8 @@ export interface TestClock {
 
 export interface SsoStack {
   readonly idp: DevProvider;
+  /** Logout tokens the provider sent (they pass through a recorder on their way to Gatehouse). */
+  readonly logoutTokens: string[];
   readonly gateway: Gateway;
   readonly sso: Sso;
   readonly upstream: Upstream;
@@ -105,6 +109,28 @@ export async function startSsoStack(o: StackOptions = {}): Promise<SsoStack> {
   const origin = (host: string) => `http://${host}:${port}`;
   const hosts = [APP, ADMIN, AUTH, '127.0.0.1'];
   const secret = 'test-client-secret-0123456789';
+  const logoutTokens: string[] = [];
+  const recorder = http.createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => {
+      body += c;
+    });
+    req.on('end', async () => {
+      const token = new URLSearchParams(body).get('logout_token');
+      if (token) logoutTokens.push(token);
+      const r = await request(`http://127.0.0.1:${port}/.gatehouse/backchannel-logout`, {
+        method: 'POST',
+        headers: { 'content-type': String(req.headers['content-type'] ?? '') },
+        body,
+      }).catch(() => undefined);
+      res.writeHead(r?.statusCode ?? 502, { 'content-length': 0 });
+      res.end();
+      await r?.body.dump();
+    });
+  });
+  await new Promise<void>((r) => recorder.listen(0, '127.0.0.1', r));
+  const recorderPort = (recorder.address() as AddressInfo).port;
   const idp =
     o.idp ??
     (await startDevOidcProvider({
@@ -114,7 +140,7 @@ export async function startSsoStack(o: StackOptions = {}): Promise<SsoStack> {
           clientSecret: secret,
           redirectUris: hosts.map((h) => `${origin(h)}/.gatehouse/callback`),
           postLogoutRedirectUris: hosts.map((h) => `${origin(h)}/.gatehouse/signed-out`),
-          backchannelLogoutUri: `${origin('127.0.0.1')}/.gatehouse/backchannel-logout`,
+          backchannelLogoutUri: `http://127.0.0.1:${recorderPort}/backchannel`,
         },
       ],
       ...(o.accessTokenTtlSeconds !== undefined ? { accessTokenTtlSeconds: o.accessTokenTtlSeconds } : {}),
@@ -146,6 +172,7 @@ export async function startSsoStack(o: StackOptions = {}): Promise<SsoStack> {
   });
   return {
     idp,
+    logoutTokens,
     gateway,
     sso,
     upstream,
@@ -158,6 +185,8 @@ export async function startSsoStack(o: StackOptions = {}): Promise<SsoStack> {
       sso.close();
       if (!o.upstream) await upstream.close();
       if (!o.idp) await idp.close();
+      recorder.closeAllConnections();
+      await new Promise<void>((r) => recorder.close(() => r()));
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -261,10 +290,13 @@ export async function browse(
   o: { user?: string; password?: string; otp?: string; maxHops?: number; trail?: string[] } = {},
 ): Promise<HttpResult> {
   let current: string = url;
-  for (let hop = 0; hop < (o.maxHops ?? 15); hop++) {
+  const hops = o.maxHops ?? 15;
+  for (let hop = 0; hop < hops; hop++) {
     o.trail?.push(current);
     const r = await send(jar, current, { headers: NAVIGATE });
     if (r.status >= 300 && r.status < 400 && r.location) {
+      // With an explicit hop budget, the caller steps through the flow itself.
+      if (o.maxHops !== undefined && hop === hops - 1) return r;
       current = r.location;
       continue;
     }
@@ -281,7 +313,7 @@ export async function browse(
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body,
       });
-      if (!posted.location) return posted;
+      if (!posted.location || (o.maxHops !== undefined && hop === hops - 1)) return posted;
       current = posted.location;
       continue;
     }
