@@ -18,7 +18,12 @@ interface ReloadEvent {
 function routesFor(upstream: string, o: { flipPublic: boolean; extra?: boolean }): Record<string, unknown>[] {
   return [
     { id: 'stable', match: { host: 'app.test', path: '/' }, upstream, public: true },
-    { id: 'flip', match: { host: 'app.test', path: '/flip' }, upstream, ...(o.flipPublic ? { public: true } : {}) },
+    {
+      id: 'flip',
+      match: { host: 'app.test', path: '/flip' },
+      upstream,
+      ...(o.flipPublic ? { public: true } : {}),
+    },
     ...(o.extra ? [{ id: 'extra', match: { host: 'extra.test', path: '/' }, upstream, public: true }] : []),
   ];
 }
@@ -54,7 +59,10 @@ describe('config reload', { timeout: 30_000 }, () => {
 
     /** Rewrite the file and wait for the reload it causes (ok or rejected). */
     async function rewrite(config: Record<string, unknown> | string, ok: boolean): Promise<ReloadEvent> {
-      const event = nextEvent<ReloadEvent>('gatehouse:config:reload', (e) => e.trigger === 'file' && e.ok === ok);
+      const event = nextEvent<ReloadEvent>(
+        'gatehouse:config:reload',
+        (e) => e.trigger === 'file' && e.ok === ok,
+      );
       writeConfigFile(file, config);
       return event;
     }
@@ -77,7 +85,8 @@ describe('config reload', { timeout: 30_000 }, () => {
               ? [200]
               : [flipStatus.get(genBefore), flipStatus.get(genAfter)].filter((s) => s !== undefined);
             // a request racing a swap may see either generation; nothing else is acceptable
-            if (!allowed.includes(got)) failures.push(`${path}: ${got} (generations ${genBefore}..${genAfter})`);
+            if (!allowed.includes(got))
+              failures.push(`${path}: ${got} (generations ${genBefore}..${genAfter})`);
           } catch (err) {
             failures.push(`${path}: ${(err as Error).message}`);
           }
@@ -94,25 +103,44 @@ describe('config reload', { timeout: 30_000 }, () => {
       // generation 2: /flip becomes denied
       const g2 = await rewrite(testConfig({ routes: routesFor(up.url, { flipPublic: false }) }), true);
       flipStatus.set(g2.generation, 403);
-      assert.equal(await status(gh.url, '/flip'), 403, 'the next request after the reload sees the new route');
+      assert.equal(
+        await status(gh.url, '/flip'),
+        403,
+        'the next request after the reload sees the new route',
+      );
       await progressed(done + 200);
 
       // an invalid file: rejected, counted, and generation 2 keeps serving
       const rejectedBefore =
-        metricValue(await scrapeMetrics(gh.adminUrl), 'gatehouse_config_reloads_total', { result: 'rejected', trigger: 'file' }) ?? 0;
-      const bad = await rewrite('listeners:\n  - name: web\n    port: 0\nroutes:\n  - match: { host: app.test }\n    colour: blue\n', false);
+        metricValue(await scrapeMetrics(gh.adminUrl), 'gatehouse_config_reloads_total', {
+          result: 'rejected',
+          trigger: 'file',
+        }) ?? 0;
+      const bad = await rewrite(
+        'listeners:\n  - name: web\n    port: 0\nroutes:\n  - match: { host: app.test }\n    colour: blue\n',
+        false,
+      );
       assert.equal(bad.ok, false);
       assert.equal(gh.gateway.generation, g2.generation);
       assert.equal(await status(gh.url, '/flip'), 403);
       assert.equal(await status(gh.url, '/stable'), 200);
       const rejectedAfter =
-        metricValue(await scrapeMetrics(gh.adminUrl), 'gatehouse_config_reloads_total', { result: 'rejected', trigger: 'file' }) ?? 0;
-      assert.ok(rejectedAfter >= rejectedBefore + 1, `rejected reloads ${rejectedBefore} -> ${rejectedAfter}`);
+        metricValue(await scrapeMetrics(gh.adminUrl), 'gatehouse_config_reloads_total', {
+          result: 'rejected',
+          trigger: 'file',
+        }) ?? 0;
+      assert.ok(
+        rejectedAfter >= rejectedBefore + 1,
+        `rejected reloads ${rejectedBefore} -> ${rejectedAfter}`,
+      );
       await progressed(done + 200);
 
       // generation 3: /flip public again, and a new host
       assert.equal(await status(gh.url, '/', 'extra.test'), 404);
-      const g3 = await rewrite(testConfig({ routes: routesFor(up.url, { flipPublic: true, extra: true }) }), true);
+      const g3 = await rewrite(
+        testConfig({ routes: routesFor(up.url, { flipPublic: true, extra: true }) }),
+        true,
+      );
       flipStatus.set(g3.generation, 200);
       assert.ok(g3.generation > g2.generation);
       assert.equal(await status(gh.url, '/flip'), 200);
@@ -126,7 +154,9 @@ describe('config reload', { timeout: 30_000 }, () => {
 
       const metrics = await scrapeMetrics(gh.adminUrl);
       assert.equal(metricValue(metrics, 'gatehouse_config_generation'), gh.gateway.generation);
-      assert.ok((metricValue(metrics, 'gatehouse_config_reloads_total', { result: 'ok', trigger: 'file' }) ?? 0) >= 2);
+      assert.ok(
+        (metricValue(metrics, 'gatehouse_config_reloads_total', { result: 'ok', trigger: 'file' }) ?? 0) >= 2,
+      );
     });
   });
 
@@ -145,7 +175,12 @@ describe('config reload', { timeout: 30_000 }, () => {
     });
 
     async function reloads(result: string, trigger: string): Promise<number> {
-      return metricValue(await scrapeMetrics(gh.adminUrl), 'gatehouse_config_reloads_total', { result, trigger }) ?? 0;
+      return (
+        metricValue(await scrapeMetrics(gh.adminUrl), 'gatehouse_config_reloads_total', {
+          result,
+          trigger,
+        }) ?? 0
+      );
     }
 
     /** Poll (bounded) until `check` holds; the watcher's own poll is every 2 s, so 1.5 s is short of it. */
@@ -162,15 +197,24 @@ describe('config reload', { timeout: 30_000 }, () => {
       assert.equal(await status(gh.url, '/flip'), 200);
       writeConfigFile(file, testConfig({ routes: routesFor(up.url, { flipPublic: false }) }));
       gh.proc.kill('SIGHUP');
-      assert.ok(await eventually(async () => (await status(gh.url, '/flip')) === 403), '/flip is still public');
-      assert.ok(await eventually(async () => (await reloads('ok', 'signal')) === 1), 'no reload counted for the signal');
+      assert.ok(
+        await eventually(async () => (await status(gh.url, '/flip')) === 403),
+        '/flip is still public',
+      );
+      assert.ok(
+        await eventually(async () => (await reloads('ok', 'signal')) === 1),
+        'no reload counted for the signal',
+      );
       assert.equal(gh.proc.exitCode, null, 'the process must keep running');
     });
 
     it('keeps the old config on SIGHUP with an invalid file', async () => {
       writeConfigFile(file, 'routes: [ this is not valid');
       gh.proc.kill('SIGHUP');
-      assert.ok(await eventually(async () => (await reloads('rejected', 'signal')) === 1), 'no rejected reload counted');
+      assert.ok(
+        await eventually(async () => (await reloads('rejected', 'signal')) === 1),
+        'no rejected reload counted',
+      );
       assert.equal(await status(gh.url, '/flip'), 403);
       assert.equal(await status(gh.url, '/stable'), 200);
       assert.equal(gh.proc.exitCode, null);

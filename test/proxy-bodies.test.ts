@@ -105,15 +105,31 @@ describe('proxy: large bodies stream with flat memory, and body limits', { timeo
       file,
       testConfig({
         routes: [
-          { id: 'sink', match: { host: 'sink.test', path: '/' }, upstream: sink.url, public: true, maxBodyBytes: 200 * MB },
+          {
+            id: 'sink',
+            match: { host: 'sink.test', path: '/' },
+            upstream: sink.url,
+            public: true,
+            maxBodyBytes: 200 * MB,
+          },
           { id: 'source', match: { host: 'source.test', path: '/' }, upstream: source.url, public: true },
-          { id: 'limited', match: { host: 'limited.test', path: '/' }, upstream: limited.url, public: true, maxBodyBytes: LIMIT },
+          {
+            id: 'limited',
+            match: { host: 'limited.test', path: '/' },
+            upstream: limited.url,
+            public: true,
+            maxBodyBytes: LIMIT,
+          },
         ],
       }),
     );
     gh = await spawnGatehouse(file, { nodeArgs: ['--max-semi-space-size=1'] });
     // Warm up both directions so lazily loaded code and pools count in the baseline.
-    const up = await request(`${gh.url}/`, { method: 'POST', headers: { host: 'sink.test' }, body: Buffer.alloc(MB) });
+    const up = await request(`${gh.url}/`, {
+      method: 'POST',
+      headers: { host: 'sink.test' },
+      body: Buffer.alloc(MB),
+    });
     await up.body.dump();
     baselineKb = processMemoryKb(gh.pid).rss;
   });
@@ -131,7 +147,11 @@ describe('proxy: large bodies stream with flat memory, and body limits', { timeo
 
   it('streams a 100 MB chunked request body up, byte-exact', async () => {
     const body = generated(TOTAL);
-    const res = await request(`${gh.url}/upload`, { method: 'POST', headers: { host: 'sink.test' }, body: body.stream });
+    const res = await request(`${gh.url}/upload`, {
+      method: 'POST',
+      headers: { host: 'sink.test' },
+      body: body.stream,
+    });
     assert.equal(res.statusCode, 200);
     const got = (await res.body.json()) as { bytes: number; sha256: string };
     assert.equal(got.bytes, TOTAL);
@@ -184,7 +204,11 @@ describe('proxy: large bodies stream with flat memory, and body limits', { timeo
   });
 
   it('accepts a body of exactly maxBodyBytes', async () => {
-    const res = await request(`${gh.url}/x`, { method: 'POST', headers: { host: 'limited.test' }, body: Buffer.alloc(LIMIT, 1) });
+    const res = await request(`${gh.url}/x`, {
+      method: 'POST',
+      headers: { host: 'limited.test' },
+      body: Buffer.alloc(LIMIT, 1),
+    });
     assert.equal(res.statusCode, 200);
     assert.equal(await res.body.text(), 'got it all');
     assert.equal(limitedSeen.at(-1)!.bytes, LIMIT);
@@ -193,7 +217,8 @@ describe('proxy: large bodies stream with flat memory, and body limits', { timeo
   it('stops a chunked body at maxBodyBytes: 413 (or a cut connection), and the upstream never gets it whole', async () => {
     const before = limitedSeen.length;
     const chunks: Buffer[] = [];
-    for (let i = 0; i < 64; i++) chunks.push(Buffer.from(`${CHUNK.toString(16)}\r\n`), chunkAt(i, CHUNK), Buffer.from('\r\n'));
+    for (let i = 0; i < 64; i++)
+      chunks.push(Buffer.from(`${CHUNK.toString(16)}\r\n`), chunkAt(i, CHUNK), Buffer.from('\r\n'));
     chunks.push(Buffer.from('0\r\n\r\n')); // 4 MiB in all, four times the limit
     const raw = await sendRaw(
       gh.port,

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { parseRawResponse } from './helpers/raw-http.ts';
-import { type RunningGatehouse, rawRequest, startEchoUpstream, startGatehouse, startUpstream, type Upstream } from './helpers/servers.ts';
+import {
+  type RunningGatehouse,
+  rawRequest,
+  startEchoUpstream,
+  startGatehouse,
+  startUpstream,
+  type Upstream,
+} from './helpers/servers.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -14,7 +21,10 @@ interface Echo {
 
 /** Send a raw request (so header names, case and hop-by-hop headers are exactly as written). */
 async function send(port: number, host: string, headerLines: readonly string[], path = '/h'): Promise<Echo> {
-  const raw = await rawRequest(port, `GET ${path} HTTP/1.1\r\nHost: ${host}\r\n${headerLines.map((l) => `${l}\r\n`).join('')}Connection: close\r\n\r\n`);
+  const raw = await rawRequest(
+    port,
+    `GET ${path} HTTP/1.1\r\nHost: ${host}\r\n${headerLines.map((l) => `${l}\r\n`).join('')}Connection: close\r\n\r\n`,
+  );
   const parsed = parseRawResponse(raw);
   let upstream: Echo['upstream'];
   if (parsed.status === 200 && /json/.test(parsed.headers.get('content-type')?.[0] ?? '')) {
@@ -45,12 +55,20 @@ describe('proxy: header hygiene', { timeout: 20_000 }, () => {
         ['TE', 'trailers'],
         ['X-Request-Id', 'upstream-chosen-id'],
         ['X-Kept', 'yes'],
+        ['Set-Cookie', 'a=1; Path=/'],
+        ['Set-Cookie', 'b=2; Path=/; HttpOnly'],
       ]);
       res.end('ok');
     });
     const routes = [
       { id: 'echo', match: { host: 'app.test', path: '/' }, upstream: echo.url, public: true },
-      { id: 'auth-forwarded', match: { host: 'api.test', path: '/' }, upstream: echo.url, public: true, forwardAuthorization: true },
+      {
+        id: 'auth-forwarded',
+        match: { host: 'api.test', path: '/' },
+        upstream: echo.url,
+        public: true,
+        forwardAuthorization: true,
+      },
       { id: 'hops', match: { host: 'hops.test', path: '/' }, upstream: hopResponder.url, public: true },
     ];
     direct = await startGatehouse({ routes });
@@ -90,7 +108,12 @@ describe('proxy: header hygiene', { timeout: 20_000 }, () => {
     }
 
     it('strips every header named in Connection, whatever its case, and keeps the others', async () => {
-      const r = await send(direct.port, 'app.test', ['Connection: X-One, x-TWO', 'X-One: 1', 'X-Two: 2', 'X-Three: 3']);
+      const r = await send(direct.port, 'app.test', [
+        'Connection: X-One, x-TWO',
+        'X-One: 1',
+        'X-Two: 2',
+        'X-Three: 3',
+      ]);
       assert.equal(r.upstream!['x-one'], undefined);
       assert.equal(r.upstream!['x-two'], undefined);
       assert.equal(r.upstream!['x-three'], '3');
@@ -110,6 +133,8 @@ describe('proxy: header hygiene', { timeout: 20_000 }, () => {
     // Gatehouse's own connection management, not the upstream's
     assert.notDeepEqual(r.response.get('keep-alive'), ['timeout=999']);
     assert.doesNotMatch(String(r.response.get('connection')), /x-down-secret/i);
+    // repeated end-to-end headers are all kept, in order
+    assert.deepEqual(r.response.get('set-cookie'), ['a=1; Path=/', 'b=2; Path=/; HttpOnly']);
     // the request id is Gatehouse's, not the upstream's
     assert.match(r.response.get('x-request-id')?.[0] ?? '', UUID);
   });
@@ -133,7 +158,11 @@ describe('proxy: header hygiene', { timeout: 20_000 }, () => {
       assert.equal(r.upstream!['x-forwarded-host'], 'app.test');
     });
 
-    for (const line of ['Forwarded: for=203.0.113.9;proto=https', 'X-Real-IP: 203.0.113.9', 'X-Forwarded-Port: 443']) {
+    for (const line of [
+      'Forwarded: for=203.0.113.9;proto=https',
+      'X-Real-IP: 203.0.113.9',
+      'X-Forwarded-Port: 443',
+    ]) {
       it(`drops the client's ${line.slice(0, line.indexOf(':'))}`, async () => {
         const r = await send(direct.port, 'app.test', [line]);
         assert.equal(r.upstream![line.slice(0, line.indexOf(':')).toLowerCase()], undefined);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { ServerResponse } from 'node:http';
 import { EventEmitter, once } from 'node:events';
+import type { ServerResponse } from 'node:http';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
@@ -91,13 +91,26 @@ describe('proxy: upstream failures', { timeout: 20_000 }, () => {
         route('malformed', malformed.url),
         route('garbage', garbage.url),
         { ...route('hold', hold.url), timeouts: { headersMs: 30_000 } },
+        // an upstream whose connection pool cannot be built (its CA file is missing)
+        {
+          ...route('broken', `https://127.0.0.1:${dead}`),
+          upstream: { url: `https://127.0.0.1:${dead}`, tls: { caFile: '/nonexistent/ca.pem' } },
+        },
       ],
     });
   });
   after(async () => {
     await gh.close();
     for (const res of held) res.destroy();
-    await Promise.all([hold.close(), slow.close(), reset.close(), rst.close(), stall.close(), malformed.close(), garbage.close()]);
+    await Promise.all([
+      hold.close(),
+      slow.close(),
+      reset.close(),
+      rst.close(),
+      stall.close(),
+      malformed.close(),
+      garbage.close(),
+    ]);
   });
 
   async function get(host: string) {
@@ -119,7 +132,9 @@ describe('proxy: upstream failures', { timeout: 20_000 }, () => {
   }
 
   async function upstreamErrors(route: string, code: string): Promise<number> {
-    return metricValue(await scrapeMetrics(gh.adminUrl), 'gatehouse_upstream_errors_total', { route, code }) ?? 0;
+    return (
+      metricValue(await scrapeMetrics(gh.adminUrl), 'gatehouse_upstream_errors_total', { route, code }) ?? 0
+    );
   }
 
   it('answers 503 ERR_UPSTREAM_UNAVAILABLE when nothing listens on the upstream port', async () => {
@@ -186,5 +201,11 @@ describe('proxy: upstream failures', { timeout: 20_000 }, () => {
     assertCleanError(await get('dead.test'), 503, 'ERR_UPSTREAM_UNAVAILABLE'); // still serving
     const metrics = await scrapeMetrics(gh.adminUrl);
     assert.equal(metricValue(metrics, 'gatehouse_upstream_errors_total', { route: 'hold' }), undefined);
+  });
+
+  it('answers 500 ERR_INTERNAL, without the cause, when the upstream pool cannot be built', async () => {
+    const r = await get('broken.test');
+    assertCleanError(r, 500, 'ERR_INTERNAL');
+    assert.doesNotMatch(r.text, /ENOENT|nonexistent|ca\.pem/);
   });
 });

@@ -20,6 +20,14 @@ function nextMessage(ws: WebSocket): Promise<{ data: Buffer; isBinary: boolean }
   });
 }
 
+/** The HTTP response that refused a WebSocket handshake; fails at once if the handshake succeeds. */
+function refused(ws: WebSocket): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    ws.once('unexpected-response', (_req: unknown, res: IncomingMessage) => resolve(res));
+    ws.once('open', () => reject(new Error('the WebSocket handshake succeeded; it must be refused')));
+  });
+}
+
 describe('proxy: WebSocket', { timeout: 20_000 }, () => {
   let upstreamServer: http.Server;
   let upstreamUrl: string;
@@ -38,7 +46,13 @@ describe('proxy: WebSocket', { timeout: 20_000 }, () => {
       wss.handleUpgrade(req, socket, head, (ws) => {
         ws.on('message', (data, isBinary) => {
           if (!isBinary && data.toString() === 'who am i') {
-            ws.send(JSON.stringify({ xff: req.headers['x-forwarded-for'], requestId: req.headers['x-request-id'], cookie: req.headers.cookie ?? null }));
+            ws.send(
+              JSON.stringify({
+                xff: req.headers['x-forwarded-for'],
+                requestId: req.headers['x-request-id'],
+                cookie: req.headers.cookie ?? null,
+              }),
+            );
             return;
           }
           if (!isBinary && data.toString() === 'close please') {
@@ -59,7 +73,22 @@ describe('proxy: WebSocket', { timeout: 20_000 }, () => {
     const dead = await deadPort();
     gh = await startGatehouse({
       routes: [
-        { id: 'ws-dead', match: { host: 'dead.test', path: '/' }, upstream: `http://127.0.0.1:${dead}`, public: true },
+        {
+          id: 'ws-dead',
+          match: { host: 'dead.test', path: '/' },
+          upstream: `http://127.0.0.1:${dead}`,
+          public: true,
+        },
+        {
+          // an upstream whose pool cannot be built (its CA file is missing)
+          id: 'ws-broken',
+          match: { host: 'broken.test', path: '/' },
+          upstream: {
+            url: `https://127.0.0.1:${dead}`,
+            tls: { caFile: '/nonexistent/gatehouse-test-ca.pem' },
+          },
+          public: true,
+        },
         {
           id: 'ws-silent',
           match: { host: 'silent.test', path: '/' },
@@ -82,7 +111,9 @@ describe('proxy: WebSocket', { timeout: 20_000 }, () => {
   });
 
   async function connect(path: string, headers: Record<string, string> = {}): Promise<WebSocket> {
-    const ws = new WebSocket(`ws://127.0.0.1:${gh.port}${path}`, { headers: { host: 'ws.test', ...headers } });
+    const ws = new WebSocket(`ws://127.0.0.1:${gh.port}${path}`, {
+      headers: { host: 'ws.test', ...headers },
+    });
     open.push(ws);
     await once(ws, 'open');
     return ws;
@@ -132,7 +163,9 @@ describe('proxy: WebSocket', { timeout: 20_000 }, () => {
   });
 
   it('sends the upstream the forwarding headers and request id, and returns the id on the 101', async () => {
-    const ws = new WebSocket(`ws://127.0.0.1:${gh.port}/chat`, { headers: { host: 'ws.test', 'x-forwarded-for': '203.0.113.9' } });
+    const ws = new WebSocket(`ws://127.0.0.1:${gh.port}/chat`, {
+      headers: { host: 'ws.test', 'x-forwarded-for': '203.0.113.9' },
+    });
     open.push(ws);
     const upgraded = once(ws, 'upgrade');
     await once(ws, 'open');
@@ -148,10 +181,12 @@ describe('proxy: WebSocket', { timeout: 20_000 }, () => {
 
   it('answers 403 to a WebSocket on a denied route, and the upstream never sees the upgrade', async () => {
     const before = upgradesSeen.length;
-    const ws = new WebSocket(`ws://127.0.0.1:${gh.port}/admin/socket`, { headers: { host: 'ws.test', accept: 'application/json' } });
+    const ws = new WebSocket(`ws://127.0.0.1:${gh.port}/admin/socket`, {
+      headers: { host: 'ws.test', accept: 'application/json' },
+    });
     ws.on('error', () => {}); // terminate() before open reports an error
     open.push(ws);
-    const [, res] = (await once(ws, 'unexpected-response')) as [unknown, IncomingMessage];
+    const res = await refused(ws);
     assert.equal(res.statusCode, 403);
     let body = '';
     for await (const c of res) body += c;
@@ -165,17 +200,19 @@ describe('proxy: WebSocket', { timeout: 20_000 }, () => {
     const ws = new WebSocket(`ws://127.0.0.1:${gh.port}/`, { headers: { host: 'nowhere.test' } });
     ws.on('error', () => {});
     open.push(ws);
-    const [, res] = (await once(ws, 'unexpected-response')) as [unknown, IncomingMessage];
+    const res = await refused(ws);
     assert.equal(res.statusCode, 404);
     ws.terminate();
     assert.equal(upgradesSeen.length, before);
   });
 
   it('answers 503 when the upstream of an allowed WebSocket is down', async () => {
-    const ws = new WebSocket(`ws://127.0.0.1:${gh.port}/`, { headers: { host: 'dead.test', accept: 'application/json' } });
+    const ws = new WebSocket(`ws://127.0.0.1:${gh.port}/`, {
+      headers: { host: 'dead.test', accept: 'application/json' },
+    });
     ws.on('error', () => {});
     open.push(ws);
-    const [, res] = (await once(ws, 'unexpected-response')) as [unknown, IncomingMessage];
+    const res = await refused(ws);
     assert.equal(res.statusCode, 503);
     let body = '';
     for await (const c of res) body += c;
@@ -183,15 +220,35 @@ describe('proxy: WebSocket', { timeout: 20_000 }, () => {
     ws.terminate();
   });
 
-  it('answers 504 when the upstream does not answer the upgrade within headersMs', { timeout: 10_000 }, async () => {
+  it('answers 504 when the upstream does not answer the upgrade within headersMs', {
+    timeout: 10_000,
+  }, async () => {
     const started = performance.now();
     const ws = new WebSocket(`ws://127.0.0.1:${gh.port}/`, { headers: { host: 'silent.test' } });
     ws.on('error', () => {});
     open.push(ws);
-    const [, res] = (await once(ws, 'unexpected-response')) as [unknown, IncomingMessage];
+    const res = await refused(ws);
     assert.equal(res.statusCode, 504);
     // undici's timers have a resolution of about one second
     assert.ok(performance.now() - started < 200 + 1_500, `took ${performance.now() - started} ms`);
     ws.terminate();
+  });
+
+  it('answers 500 and stays up when the upstream connection pool cannot be built', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${gh.port}/`, {
+      headers: { host: 'broken.test', accept: 'application/json' },
+    });
+    ws.on('error', () => {});
+    open.push(ws);
+    const res = await refused(ws);
+    assert.equal(res.statusCode, 500);
+    let body = '';
+    for await (const c of res) body += c;
+    assert.doesNotMatch(body, /ENOENT|nonexistent/);
+    ws.terminate();
+    // still serving
+    const again = await connect('/chat');
+    again.close();
+    await once(again, 'close');
   });
 });

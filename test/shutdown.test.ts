@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import type { ServerResponse } from 'node:http';
-import net from 'node:net';
+import { once } from 'node:events';
+import http, { type ServerResponse } from 'node:http';
+import net, { type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Agent, request } from 'undici';
+import { WebSocket, WebSocketServer } from 'ws';
 import { type ChildGatehouse, spawnGatehouse } from './helpers/child.ts';
 import { tempDir, testConfig, writeConfigFile } from './helpers/config-file.ts';
 import { startUpstream, type Upstream } from './helpers/servers.ts';
@@ -116,7 +118,10 @@ describe('graceful shutdown (SIGTERM, child process)', { timeout: 30_000 }, () =
     );
     const exit = await gh.exited;
     assert.deepEqual(exit, { code: 0, signal: null });
-    assert.ok(performance.now() - sigterm < 10_000, 'exited after the grace period, not when the work was done');
+    assert.ok(
+      performance.now() - sigterm < 10_000,
+      'exited after the grace period, not when the work was done',
+    );
   });
 
   it('exits 0 at the shutdownGraceMs deadline when requests are still in flight', async () => {
@@ -143,5 +148,50 @@ describe('graceful shutdown (SIGTERM, child process)', { timeout: 30_000 }, () =
     gh.proc.kill('SIGTERM');
     assert.deepEqual(await gh.exited, { code: 0, signal: null });
     assert.ok(performance.now() - sigterm < 3_000);
+  });
+
+  it('exits 0 with a WebSocket open, cutting the tunnel', async () => {
+    const upstream = http.createServer();
+    const wss = new WebSocketServer({ server: upstream });
+    wss.on('connection', (ws) => ws.on('message', (m, isBinary) => ws.send(m, { binary: isBinary })));
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+    const file = dir.file('ws.yaml');
+    writeConfigFile(
+      file,
+      testConfig({
+        proxy: { shutdownGraceMs: 10_000 },
+        routes: [
+          {
+            id: 'ws',
+            match: { host: 'ws.test', path: '/' },
+            upstream: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`,
+            public: true,
+          },
+        ],
+      }),
+    );
+    const gh = await spawnGatehouse(file);
+    children.push(gh);
+    try {
+      const ws = new WebSocket(`ws://127.0.0.1:${gh.port}/`, { headers: { host: 'ws.test' } });
+      ws.on('error', () => {});
+      await once(ws, 'open');
+      ws.send('ping');
+      assert.equal(String((await once(ws, 'message'))[0]), 'ping');
+      const closed = once(ws, 'close');
+      const sigterm = performance.now();
+      gh.proc.kill('SIGTERM');
+      assert.deepEqual(await gh.exited, { code: 0, signal: null });
+      assert.ok(
+        performance.now() - sigterm < 3_000,
+        'an open WebSocket held the process until the grace period',
+      );
+      await closed;
+    } finally {
+      for (const c of wss.clients) c.terminate();
+      wss.close();
+      upstream.closeAllConnections();
+      await new Promise<void>((r) => upstream.close(() => r()));
+    }
   });
 });

@@ -262,7 +262,9 @@ export function oidcProblems(
   if (!oidc) return [];
   const out: { severity: 'error' | 'warning'; pointer: string; message: string }[] = [];
   if (!oidc.cookie.secure) {
-    const unsafe = config.listeners.findIndex((l) => l.tls !== undefined || !LOOPBACK_ADDRESS.test(l.address));
+    const unsafe = config.listeners.findIndex(
+      (l) => l.tls !== undefined || !LOOPBACK_ADDRESS.test(l.address),
+    );
     if (unsafe !== -1) {
       out.push({
         severity: 'error',
@@ -274,7 +276,11 @@ export function oidcProblems(
   const ids = new Set(routeIds);
   oidc.apiRoutes.forEach((id, i) => {
     if (!ids.has(id))
-      out.push({ severity: 'error', pointer: `/identity/oidc/apiRoutes/${i}`, message: `unknown route id "${id}"` });
+      out.push({
+        severity: 'error',
+        pointer: `/identity/oidc/apiRoutes/${i}`,
+        message: `unknown route id "${id}"`,
+      });
   });
   if (oidc.cookie.domain && oidc.authHost) {
     const host = oidc.authHost.replace(/:\d+$/, '').toLowerCase();

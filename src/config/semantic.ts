@@ -91,7 +91,12 @@ export function semanticProblems(config: Config): ConfigProblem[] {
       });
     }
   });
-  problems.push(...oidcProblems(config, config.routes.map((r, i) => routeId(r, i))));
+  problems.push(
+    ...oidcProblems(
+      config,
+      config.routes.map((r, i) => routeId(r, i)),
+    ),
+  );
   forwardAuthProblems(config, listenerNames, problems);
   return problems;
 }

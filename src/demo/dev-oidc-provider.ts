@@ -23,7 +23,10 @@ export interface DevUser {
 /** Dev-only users. Mutable groups so tests can change them and watch a refresh pick it up. */
 export function devUsers(): Map<string, DevUser> {
   return new Map([
-    ['alice', { password: 'alice-dev-password', email: 'alice@example.com', name: 'Alice', groups: ['engineering'] }],
+    [
+      'alice',
+      { password: 'alice-dev-password', email: 'alice@example.com', name: 'Alice', groups: ['engineering'] },
+    ],
     ['bob', { password: 'bob-dev-password', email: 'bob@example.com', name: 'Bob', groups: ['admins'] }],
   ]);
 }
@@ -105,7 +108,12 @@ export async function startDevOidcProvider(options: DevProviderOptions): Promise
   const port = (server.address() as AddressInfo).port;
   const issuer = `http://127.0.0.1:${port}`;
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
-  const jwk = { ...(await exportJWK(privateKey)), kid: `dev-${randomBytes(4).toString('hex')}`, use: 'sig', alg: 'RS256' };
+  const jwk = {
+    ...(await exportJWK(privateKey)),
+    kid: `dev-${randomBytes(4).toString('hex')}`,
+    use: 'sig',
+    alg: 'RS256',
+  };
   const sidsByAccount = new Map<string, Set<string>>();
 
   const provider = new Provider(issuer, {
@@ -224,7 +232,12 @@ export async function startDevOidcProvider(options: DevProviderOptions): Promise
   });
   provider.on(
     'authorization.success',
-    (ctx: { oidc: { session?: { accountId?: string; sidFor(c: string): string | undefined }; client?: { clientId: string } } }) => {
+    (ctx: {
+      oidc: {
+        session?: { accountId?: string; sidFor(c: string): string | undefined };
+        client?: { clientId: string };
+      };
+    }) => {
       const s = ctx.oidc.session;
       const clientId = ctx.oidc.client?.clientId;
       const sid = s && clientId ? s.sidFor(clientId) : undefined;
@@ -247,7 +260,12 @@ export async function startDevOidcProvider(options: DevProviderOptions): Promise
     interaction(req, res, m[2] !== undefined).catch(() => {
       if (!res.headersSent) {
         res.writeHead(400, { 'content-type': 'text/html; charset=utf-8' });
-        res.end(page('Sign-in failed', '<p>This sign-in request is no longer valid. Start again from the application.</p>'));
+        res.end(
+          page(
+            'Sign-in failed',
+            '<p>This sign-in request is no longer valid. Start again from the application.</p>',
+          ),
+        );
       }
     });
   });
@@ -308,7 +326,10 @@ export async function startDevOidcProvider(options: DevProviderOptions): Promise
 <table><thead><tr><th>User</th><th>Password</th><th>Groups</th></tr></thead><tbody>${rows}</tbody></table>
 <p>One-time code: <code>${DEV_OTP}</code></p>`,
     );
-    res.writeHead(error ? 401 : 200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    res.writeHead(error ? 401 : 200, {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+    });
     res.end(html);
   }
 

@@ -6,10 +6,16 @@
 export class HeaderView {
   readonly #byName = new Map<string, string[]>();
 
-  /** From Node's `rawHeaders` ([name, value, …], names in their sent case). */
-  static fromRaw(raw: readonly string[]): HeaderView {
+  /**
+   * From Node's `rawHeaders` ([name, value, …], names in their sent case), keeping only the
+   * names `keep` accepts (lower-case): a check reads a handful of headers, not all of them.
+   */
+  static fromRaw(raw: readonly string[], keep: (lowerName: string) => boolean = () => true): HeaderView {
     const view = new HeaderView();
-    for (let i = 0; i + 1 < raw.length; i += 2) view.#add(raw[i]!.toLowerCase(), raw[i + 1]!);
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const name = raw[i]!.toLowerCase();
+      if (keep(name)) view.#add(name, raw[i + 1]!);
+    }
     return view;
   }
 

@@ -7,7 +7,7 @@ import { ADAPTERS, detectAdapter } from './adapters/registry.ts';
 import { type Answer, type Propagate, refusal } from './answer.ts';
 import { type Checked, check } from './check.ts';
 import { clientIdentityHeaders } from './client-identity-headers.ts';
-import { describe, type Failure, missing } from './description.ts';
+import { DESCRIPTOR_HEADERS, describe, type Failure, missing } from './description.ts';
 import { HeaderView } from './header-view.ts';
 import type { CheckContext } from './original-request.ts';
 import { checkRequestId } from './request-id.ts';
@@ -111,7 +111,7 @@ function handle(
       },
     };
   }
-  const id = checkRequestId(req.headers['x-request-id']);
+  const id = checkRequestId(req.headers['x-request-id'], authInfo.id);
   const context: CheckContext = {
     id,
     peerAddress: authInfo.peerAddress,
@@ -124,7 +124,7 @@ function handle(
   const refuse = (f: Failure): Outcome => ({
     checked: { info: { ...authInfo, id }, answer: refusal(f.reason, id, accept, f.detail) },
   });
-  const headers = HeaderView.fromRaw(req.rawHeaders);
+  const headers = HeaderView.fromRaw(req.rawHeaders, isDescriptorOrHost);
   const adapter = chooseAdapter(endpoint, req.url ?? '', authInfo.path, headers, rt);
   if (!adapter) return refuse(missing('no headers describe the original request'));
   const described = describe(headers);
@@ -167,6 +167,12 @@ function chooseAdapter(
   if (endpoint === 'auto') return detectAdapter(headers);
   return ADAPTERS[endpoint];
 }
+
+/** Adapters read only the describing X- headers and Host. */
+function isDescriptorOrHost(name: string): boolean {
+  return name === 'host' || (name.startsWith('x-') && DESCRIPTOR_SET.has(name));
+}
+const DESCRIPTOR_SET: ReadonlySet<string> = new Set(DESCRIPTOR_HEADERS);
 
 /** Whether a raw request target is the prefix itself or below it. */
 export function underPrefix(url: string, prefix: string): boolean {

@@ -70,9 +70,29 @@ function build(engine: Engine): ForwardAuthRuntime | null {
 /** A CIDR list the schema let through but BlockList refuses trusts nobody (fail closed). */
 function trusted(cidrs: readonly string[]): TrustedProxies {
   try {
-    return new TrustedProxies(cidrs);
+    return new RememberingTrust(cidrs);
   } catch (err) {
     publish.internalError({ where: 'forward-auth.trusted-proxies', error: err });
     return new TrustedProxies([]);
+  }
+}
+
+const MEMO_LIMIT = 4096;
+
+/**
+ * Every check asks about the same few ingress addresses several times (who asks, then each
+ * X-Forwarded-For hop): remember the answers instead of walking the BlockList each time.
+ */
+class RememberingTrust extends TrustedProxies {
+  readonly #memo = new Map<string, boolean>();
+
+  override has(address: string): boolean {
+    let known = this.#memo.get(address);
+    if (known === undefined) {
+      known = super.has(address);
+      if (this.#memo.size >= MEMO_LIMIT) this.#memo.clear();
+      this.#memo.set(address, known);
+    }
+    return known;
   }
 }

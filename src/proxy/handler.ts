@@ -16,6 +16,7 @@ import { decisionMessage, flavourFor, renderDeny, sendDeny } from './deny-respon
 import { forward } from './forward.ts';
 import { buildRequestInfo, type ListenerContext } from './request-info.ts';
 import { runtimeFor } from './runtime.ts';
+import type { Tunnels } from './tunnels.ts';
 import { upstreamHeaders } from './upstream-headers.ts';
 import type { UpstreamPools } from './upstream-pools.ts';
 import { forwardUpgrade } from './websocket.ts';
@@ -24,6 +25,8 @@ export interface ProxyContext {
   /** The current engine snapshot; read once per request. */
   current(): Engine;
   readonly pools: UpstreamPools;
+  /** Open WebSocket tunnels, re-decided on reload and periodically. */
+  readonly tunnels?: Tunnels;
   /** Clock in seconds (injected for tests). */
   nowSeconds(): number;
   /**
@@ -345,12 +348,24 @@ export function createUpgradeHandler(ctx: ProxyContext, listener: ListenerContex
         headersTimeoutMs: route.timeouts.headersMs,
       }).then((r) => {
         if (r.error) rawDeny(socket, r.error.status, r.error.code, info.id, req.headers.accept);
+        else if (r.status === 101) ctx.tunnels?.add(info, socket);
         finish(info, decision, r.status, start, r.error ? { errorCode: r.error.code } : {});
       });
     };
+    // Fail closed: an exception here (e.g. a pool whose TLS files cannot be read) would
+    // otherwise escape the 'upgrade' event and take the process down.
+    const guarded = (verdict: Verdict) => {
+      try {
+        onVerdict(verdict);
+      } catch (err) {
+        publish.internalError({ where: 'proxy.upgrade', requestId: info.id, error: err });
+        rawDeny(socket, 500, 'ERR_INTERNAL', info.id, req.headers.accept);
+        finish(info, verdict.decision, 500, start, { errorCode: 'ERR_INTERNAL' });
+      }
+    };
     const verdict = decideOn(ctx, engine, listener, info);
-    if (verdict instanceof Promise) verdict.then(onVerdict);
-    else onVerdict(verdict);
+    if (verdict instanceof Promise) verdict.then(guarded);
+    else guarded(verdict);
   };
 }
 

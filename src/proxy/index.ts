@@ -3,4 +3,5 @@ export { createRequestHandler, createUpgradeHandler, type ProxyContext, wwwAuthe
 export { isIdentityHeader } from './hygiene.ts';
 export { buildRequestInfo, type ListenerContext } from './request-info.ts';
 export { TrustedProxies } from './trusted-proxies.ts';
+export { Tunnels } from './tunnels.ts';
 export { UpstreamPools } from './upstream-pools.ts';

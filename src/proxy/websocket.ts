@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Pool } from 'undici';
+import type { Dispatcher, Pool } from 'undici';
 import { GatehouseError } from '../errors/index.ts';
 import { upstreamErrorCode } from './forward.ts';
 
@@ -21,15 +21,17 @@ export async function forwardUpgrade(
   client.once('close', onEarlyClose);
   let upgraded: { headers: Record<string, string | string[] | undefined>; socket: Duplex };
   try {
-    upgraded = (await pool.upgrade({
+    // headersTimeout reaches dispatch (undici spreads the options) though UpgradeOptions does
+    // not declare it; without it undici waits 300 s for the 101, whatever the route says.
+    const options: Dispatcher.UpgradeOptions & { headersTimeout: number } = {
       path: o.path,
       method: (req.method ?? 'GET') as 'GET',
       headers: o.headers,
       protocol: o.protocol,
       signal: abort.signal,
-      // without it undici waits 300 s for the 101 (its default), whatever the route says
       headersTimeout: o.headersTimeoutMs,
-    })) as unknown as typeof upgraded;
+    };
+    upgraded = (await pool.upgrade(options)) as unknown as typeof upgraded;
   } catch (err) {
     client.off('close', onEarlyClose);
     const error = new GatehouseError(upstreamErrorCode(err), undefined, { cause: err });

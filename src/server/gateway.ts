@@ -15,7 +15,7 @@ import { type MtlsAuthenticator, mtlsTlsServerOptions } from '../identity/index.
 import { Metrics } from '../metrics/index.ts';
 import type { Decision, RequestInfo } from '../model/index.ts';
 import { channels, publish } from '../observe/index.ts';
-import { type ProxyContext, UpstreamPools } from '../proxy/index.ts';
+import { type ProxyContext, Tunnels, UpstreamPools } from '../proxy/index.ts';
 import { type AdminRoute, startAdmin } from './admin.ts';
 import { watchFiles } from './file-watch.ts';
 import { type ClientCertificateOptions, type RunningListener, startListener } from './listeners.ts';
@@ -67,6 +67,8 @@ export class Gateway {
   #metrics = new Metrics();
   #pools = new UpstreamPools();
   #propagation = new Propagation();
+  #tunnels = new Tunnels();
+  #recheckTimer?: NodeJS.Timeout;
   readonly #forwardAuth = new ForwardAuth({
     current: () => this.#engine,
     nowSeconds: () => this.#now(),
@@ -151,6 +153,10 @@ export class Gateway {
   get extAuthzPort(): number | undefined {
     return this.#forwardAuth.grpcPort;
   }
+  /** Open WebSocket tunnels (re-decided on reload and every 30 s). */
+  get tunnels(): Tunnels {
+    return this.#tunnels;
+  }
   get metrics(): Metrics {
     return this.#metrics;
   }
@@ -185,7 +191,8 @@ export class Gateway {
     const built = this.#compile(loaded, 1);
     if (!built.ok) throw new ConfigRejectedError(built.problems, this.#o.configFile);
     built.commit();
-    for (const w of built.warnings) this.#log.warn({ event: 'config-warning' }, formatProblem(w, this.#o.configFile));
+    for (const w of built.warnings)
+      this.#log.warn({ event: 'config-warning' }, formatProblem(w, this.#o.configFile));
     this.#engine = built.engine;
     this.#generation = 1;
     this.#audit = new AuditLog({ output: loaded.config.audit.output });
@@ -200,6 +207,7 @@ export class Gateway {
     const ctx = {
       current: () => this.#engine,
       pools: this.#pools,
+      tunnels: this.#tunnels,
       nowSeconds: this.#now,
       reserved: reservedPaths(reserved),
       propagate: (d: Decision, r: CompiledRoute, i: RequestInfo, n: number) =>
@@ -231,6 +239,9 @@ export class Gateway {
       await this.#closeAll();
       throw err;
     }
+    // credentials expire and sessions are revoked while a WebSocket stays open: decide again
+    this.#recheckTimer = setInterval(() => void this.#tunnels.recheck(this.#engine, this.#now()), 30_000);
+    this.#recheckTimer.unref();
     this.#watchTrustBundles();
     publish.configReload({
       ok: true,
@@ -343,6 +354,7 @@ export class Gateway {
     const old = this.#engine;
     this.#generation += 1;
     this.#engine = built.engine; // the swap: one assignment; in-flight requests keep `old`
+    void this.#tunnels.recheck(this.#engine, this.#now());
     this.#watchTrustBundles();
     this.#pools.retainOnly(built.engine.routes, loaded.config.proxy.shutdownGraceMs);
     setTimeout(() => old.close(), 60_000).unref();
@@ -383,6 +395,8 @@ export class Gateway {
       l.server.closeAllConnections();
     }
     this.#admin?.close();
+    if (this.#recheckTimer) clearInterval(this.#recheckTimer);
+    this.#tunnels.closeAll();
     await this.#forwardAuth.stop();
     this.#stopBundleWatch?.();
     await this.#pools.close();

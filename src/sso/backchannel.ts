@@ -20,8 +20,14 @@ export function backchannelHandler(ctx: SsoContext) {
   };
 }
 
-async function backchannel(ctx: SsoContext, info: RequestInfo, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const fail = (status: number, error: string) => sendJson(res, status, { error }, { 'x-request-id': info.id });
+async function backchannel(
+  ctx: SsoContext,
+  info: RequestInfo,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const fail = (status: number, error: string) =>
+    sendJson(res, status, { error }, { 'x-request-id': info.id });
   if (!ctx.settings.oidc.backchannelLogout) return fail(404, 'not_found');
   if (req.method !== 'POST') return fail(405, 'method_not_allowed');
   const type = String(req.headers['content-type'] ?? '').toLowerCase();
@@ -30,6 +36,9 @@ async function backchannel(ctx: SsoContext, info: RequestInfo, req: IncomingMess
   const token = form.get('logout_token');
   if (!token || form.getAll('logout_token').length !== 1) return fail(400, 'invalid_request');
   const now = ctx.nowSeconds();
+  // Provider tokens are checked against the wall clock, as openid-client checks ID tokens;
+  // the injected clock governs sessions.
+  const wall = Math.floor(Date.now() / 1000);
   let config: Awaited<ReturnType<typeof ctx.provider.configuration>>;
   try {
     config = await ctx.provider.configuration();
@@ -38,7 +47,7 @@ async function backchannel(ctx: SsoContext, info: RequestInfo, req: IncomingMess
   }
   let claims: Awaited<ReturnType<typeof ctx.provider.verifyLogoutToken>>;
   try {
-    claims = await ctx.provider.verifyLogoutToken(config, token, now);
+    claims = await ctx.provider.verifyLogoutToken(config, token, wall);
   } catch (err) {
     if (err instanceof IdpError && err.kind === 'unavailable') return fail(503, 'temporarily_unavailable');
     return fail(400, 'invalid_request');
@@ -46,7 +55,7 @@ async function backchannel(ctx: SsoContext, info: RequestInfo, req: IncomingMess
   const issuer = ctx.provider.issuer(config);
   let first: boolean;
   try {
-    first = ctx.logoutReplay.checkAndRemember(`${issuer}\n${claims.jti}`, claims.exp, now);
+    first = ctx.logoutReplay.checkAndRemember(`${issuer}\n${claims.jti}`, claims.exp, wall);
   } catch {
     return fail(503, 'temporarily_unavailable');
   }

@@ -4,13 +4,13 @@ import { REASONS, type Reason } from '../model/index.ts';
 import { SessionStoreFullError } from '../state/index.ts';
 import { numberClaim, stringClaim, stringsClaim } from './claims.ts';
 import { bindingHash, HANDOFF_CODE_SECONDS, type SsoContext, type StepUp } from './context.ts';
-import { readCookie, serializeCookie } from './cookies.ts';
+import { readCookie } from './cookies.ts';
 import { errorPage } from './error-page.ts';
 import { renderPage } from './pages.ts';
 import { IdpError } from './provider.ts';
 import { redirect, sendHtml } from './respond.ts';
-import { randomToken } from './session-id.ts';
 import { sessionCookie } from './session-cookie.ts';
+import { randomToken } from './session-id.ts';
 
 /**
  * `GET /.gatehouse/callback?code&state`: finish a sign-in. The pending sign-in is taken by
@@ -78,7 +78,10 @@ async function callback(ctx: SsoContext, info: RequestInfo, res: ServerResponse)
     if (!tokens.claims) throw new IdpError('invalid', 'no ID token');
     claims = { ...tokens.claims };
     if (s.oidc.userinfo) {
-      claims = { ...claims, ...(await ctx.provider.userinfo(config, tokens.accessToken, String(claims.sub))) };
+      claims = {
+        ...claims,
+        ...(await ctx.provider.userinfo(config, tokens.accessToken, String(claims.sub))),
+      };
     }
   } catch (err) {
     const unavailable = err instanceof IdpError && err.kind === 'unavailable';
@@ -97,7 +100,10 @@ async function callback(ctx: SsoContext, info: RequestInfo, res: ServerResponse)
         403,
         renderPage({
           title: 'Stronger sign-in required',
-          text: [REASONS[unmet], 'The sign-in did not meet what this page requires. Try again, choosing a stronger method.'],
+          text: [
+            REASONS[unmet],
+            'The sign-in did not meet what this page requires. Try again, choosing a stronger method.',
+          ],
           details: [
             ['Reason', unmet],
             ['Request id', info.id],
@@ -135,10 +141,14 @@ async function callback(ctx: SsoContext, info: RequestInfo, res: ServerResponse)
       now + HANDOFF_CODE_SECONDS,
       now,
     );
-    redirect(res, `${pending.handoff.origin}/.gatehouse/handoff?code=${code}&state=${pending.handoff.state}`, {
-      cookies,
-      requestId: info.id,
-    });
+    redirect(
+      res,
+      `${pending.handoff.origin}/.gatehouse/handoff?code=${code}&state=${pending.handoff.state}`,
+      {
+        cookies,
+        requestId: info.id,
+      },
+    );
     return;
   }
   redirect(res, pending.rd, { cookies, requestId: info.id });
@@ -157,4 +167,3 @@ export function unmetStepUp(req: StepUp, claims: Readonly<Record<string, unknown
   if (req.maxAge !== undefined && numberClaim(claims, 'auth_time') === undefined) return 'auth-too-old';
   return undefined;
 }
-

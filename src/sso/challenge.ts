@@ -16,7 +16,12 @@ export function loginMayHelp(decision: Decision): boolean {
   if (decision.outcome !== 'deny' || decision.mode !== 'enforce') return false;
   const reasons = decision.reasons;
   // A presented bearer token or certificate that failed: the caller is a program, not a person.
-  if (reasons.some((r) => r.startsWith('token-') || r.startsWith('cert-') || r === 'jwks-unavailable' || r === 'mtls-required'))
+  if (
+    reasons.some(
+      (r) =>
+        r.startsWith('token-') || r.startsWith('cert-') || r === 'jwks-unavailable' || r === 'mtls-required',
+    )
+  )
     return false;
   if (reasons[0]?.startsWith('session-') && reasons[0] !== 'session-store-unavailable') return true;
   return !decision.principal && reasons.includes('user-unauthenticated');
@@ -41,7 +46,9 @@ export function challenge(
   const origin = requestOrigin(info, s);
   const requirement = stepUp
     ? {
-        ...(decision.challenge?.maxAgeSeconds !== undefined ? { maxAge: decision.challenge.maxAgeSeconds } : {}),
+        ...(decision.challenge?.maxAgeSeconds !== undefined
+          ? { maxAge: decision.challenge.maxAgeSeconds }
+          : {}),
         ...(decision.challenge?.acr?.length ? { acr: decision.challenge.acr } : {}),
         ...(decision.challenge?.amr?.length ? { amr: decision.challenge.amr } : {}),
       }
@@ -89,14 +96,21 @@ export function challenge(
  * and its meaning, the request id, who they are signed in as, and a sign-out button. Returns
  * false (writes nothing) for API calls, anonymous callers and non-403 decisions.
  */
-export function deniedPage(ctx: SsoContext, decision: Decision, info: RequestInfo, req: IncomingMessage, res: ServerResponse): boolean {
+export function deniedPage(
+  ctx: SsoContext,
+  decision: Decision,
+  info: RequestInfo,
+  req: IncomingMessage,
+  res: ServerResponse,
+): boolean {
   const p = decision.principal;
-  if (!p || p.method !== 'session' || decision.outcome !== 'deny') return false;
+  if (p?.method !== 'session' || decision.outcome !== 'deny') return false;
   const status = statusFor(decision);
   if (status !== 403) return false;
   if (isApiRequest(info, decision.routeId, ctx.settings.apiRoutes)) return false;
   const id = ctx.sessions.idFrom(info.headers?.cookie);
-  const reason = decision.reasons.find((r) => r !== 'no-rule-matched') ?? decision.reasons[0] ?? 'no-rule-matched';
+  const reason =
+    decision.reasons.find((r) => r !== 'no-rule-matched') ?? decision.reasons[0] ?? 'no-rule-matched';
   const html = renderPage({
     title: 'Access denied',
     text: ['You are signed in, but you may not open this page.', REASONS[reason]],

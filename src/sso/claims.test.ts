@@ -6,7 +6,9 @@ describe('claims', () => {
   it('reads groups from a top-level, nested or dotted-name claim', () => {
     assert.deepEqual(groupsFrom({ groups: ['a', 'b', 'a', 3] }, 'groups'), ['a', 'b']);
     assert.deepEqual(groupsFrom({ realm_access: { roles: ['admin'] } }, 'realm_access.roles'), ['admin']);
-    assert.deepEqual(groupsFrom({ 'https://example.com/groups': ['x'] }, 'https://example.com/groups'), ['x']);
+    assert.deepEqual(groupsFrom({ 'https://example.com/groups': ['x'] }, 'https://example.com/groups'), [
+      'x',
+    ]);
     assert.deepEqual(groupsFrom({ groups: 'solo' }, 'groups'), ['solo']);
     assert.deepEqual(groupsFrom({}, 'groups'), []);
     assert.deepEqual(groupsFrom({ groups: { length: 2 } }, 'groups'), []);

@@ -24,9 +24,16 @@ const none = new Set<string>();
 
 describe('isApiRequest', () => {
   it('a browser navigation is not an API call', () => {
-    assert.equal(isApiRequest(req('GET', { accept: BROWSER_ACCEPT, 'sec-fetch-mode': 'navigate' }), 'app', none), false);
+    assert.equal(
+      isApiRequest(req('GET', { accept: BROWSER_ACCEPT, 'sec-fetch-mode': 'navigate' }), 'app', none),
+      false,
+    );
     assert.equal(isApiRequest(req('GET', { accept: BROWSER_ACCEPT }), 'app', none), false, 'old browser');
-    assert.equal(isApiRequest(req('POST', { accept: BROWSER_ACCEPT, 'sec-fetch-mode': 'navigate' }), 'app', none), false, 'form post');
+    assert.equal(
+      isApiRequest(req('POST', { accept: BROWSER_ACCEPT, 'sec-fetch-mode': 'navigate' }), 'app', none),
+      false,
+      'form post',
+    );
   });
 
   it('fetch / XHR / JSON / scripts / preflight are API calls', () => {
@@ -39,12 +46,23 @@ describe('isApiRequest', () => {
       ['GET', {}],
       ['GET', { accept: '*/*' }],
       ['POST', { accept: BROWSER_ACCEPT }],
-      ['OPTIONS', { 'access-control-request-method': 'GET', origin: 'https://x.example', 'sec-fetch-mode': 'cors' }],
+      [
+        'OPTIONS',
+        { 'access-control-request-method': 'GET', origin: 'https://x.example', 'sec-fetch-mode': 'cors' },
+      ],
     ];
-    for (const [method, headers] of cases) assert.equal(isApiRequest(req(method, headers), 'app', none), true, JSON.stringify([method, headers]));
+    for (const [method, headers] of cases)
+      assert.equal(isApiRequest(req(method, headers), 'app', none), true, JSON.stringify([method, headers]));
   });
 
   it('a route listed as API is always an API', () => {
-    assert.equal(isApiRequest(req('GET', { accept: BROWSER_ACCEPT, 'sec-fetch-mode': 'navigate' }), 'api', new Set(['api'])), true);
+    assert.equal(
+      isApiRequest(
+        req('GET', { accept: BROWSER_ACCEPT, 'sec-fetch-mode': 'navigate' }),
+        'api',
+        new Set(['api']),
+      ),
+      true,
+    );
   });
 });

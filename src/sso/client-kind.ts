@@ -10,7 +10,11 @@ import type { RequestInfo } from '../model/index.ts';
  * JSON over HTML or does not accept HTML at all; a method other than GET/HEAD without
  * `Sec-Fetch-Mode: navigate` (a form post is a navigation, a script's POST is not).
  */
-export function isApiRequest(info: RequestInfo, routeId: string | undefined, apiRoutes: ReadonlySet<string>): boolean {
+export function isApiRequest(
+  info: RequestInfo,
+  routeId: string | undefined,
+  apiRoutes: ReadonlySet<string>,
+): boolean {
   if (routeId !== undefined && apiRoutes.has(routeId)) return true;
   const h = info.headers ?? {};
   const mode = single(h['sec-fetch-mode']);

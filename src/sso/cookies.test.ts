@@ -36,7 +36,12 @@ describe('serializeCookie', () => {
       '__Host-s=v; Path=/; HttpOnly; SameSite=Lax; Secure; Max-Age=60',
     );
     assert.equal(
-      serializeCookie('s', '', { secure: false, sameSite: 'strict', domain: 'example.com', maxAgeSeconds: 0 }),
+      serializeCookie('s', '', {
+        secure: false,
+        sameSite: 'strict',
+        domain: 'example.com',
+        maxAgeSeconds: 0,
+      }),
       's=; Path=/; HttpOnly; SameSite=Strict; Domain=example.com; Max-Age=0',
     );
   });

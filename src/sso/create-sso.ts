@@ -20,7 +20,12 @@ import { Sessions } from './sessions.ts';
 import { ssoSettings } from './settings.ts';
 
 /** Same shape as src/server's ReservedHandler (the server room imports this room, not the reverse). */
-export type SsoReservedHandler = (info: RequestInfo, req: IncomingMessage, res: ServerResponse, engine: Engine) => void;
+export type SsoReservedHandler = (
+  info: RequestInfo,
+  req: IncomingMessage,
+  res: ServerResponse,
+  engine: Engine,
+) => void;
 /** Same shape as src/server's AdminRoute. */
 export type SsoAdminRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
 
@@ -62,7 +67,11 @@ export interface Sso {
 export function storeFor(config: Config, nowSeconds: number): SessionStore {
   const session = config.identity.oidc!.session;
   if (session.store === 'memory') return new MemorySessionStore({ maxSessions: session.maxSessions });
-  return new SqliteSessionStore({ path: session.store.sqlite.path, maxSessions: session.maxSessions, nowSeconds });
+  return new SqliteSessionStore({
+    path: session.store.sqlite.path,
+    maxSessions: session.maxSessions,
+    nowSeconds,
+  });
 }
 
 /**
@@ -99,7 +108,9 @@ export function createSso(config: Config, deps: SsoDeps = {}): Sso {
     ['/.gatehouse/me', meHandler(ctx)],
     ['/.gatehouse/backchannel-logout', backchannelHandler(ctx)],
   ]);
-  const adminRoutes = new Map<string, SsoAdminRoute>([['/sessions/revoke', revokeRoute(ctx, deps.authorizeAdmin)]]);
+  const adminRoutes = new Map<string, SsoAdminRoute>([
+    ['/sessions/revoke', revokeRoute(ctx, deps.authorizeAdmin)],
+  ]);
 
   const sweepMs = deps.sweepIntervalMs ?? 60_000;
   const timer =

@@ -22,7 +22,9 @@ import { randomToken } from './session-id.ts';
 export function loginHandler(ctx: SsoContext) {
   return (info: RequestInfo, _req: IncomingMessage, res: ServerResponse): void => {
     login(ctx, info, res).catch((err: unknown) =>
-      errorPage(res, info, 'ERR_IDP_UNAVAILABLE', { detail: err instanceof Error ? err.message : String(err) }),
+      errorPage(res, info, 'ERR_IDP_UNAVAILABLE', {
+        detail: err instanceof Error ? err.message : String(err),
+      }),
     );
   };
 }
@@ -74,16 +76,29 @@ async function login(ctx: SsoContext, info: RequestInfo, res: ServerResponse): P
       return;
     }
     const scheme = s.oidc.forceHttps ? 'https' : info.scheme;
-    const handoff = { origin: `${scheme}://${host.toLowerCase()}`, host: host.toLowerCase(), state: handoffState };
+    const handoff = {
+      origin: `${scheme}://${host.toLowerCase()}`,
+      host: host.toLowerCase(),
+      state: handoffState,
+    };
     if (!stepUp) {
       const existing = await ctx.sessions.lookup(info.headers?.cookie, now);
       if (existing.status === 'valid') {
         const code = randomToken();
-        if (!ctx.handoffCodes.add(code, { sessionId: existing.id, host: handoff.host, state: handoffState }, now + 60, now)) {
+        if (
+          !ctx.handoffCodes.add(
+            code,
+            { sessionId: existing.id, host: handoff.host, state: handoffState },
+            now + 60,
+            now,
+          )
+        ) {
           errorPage(res, info, 'ERR_SESSION_STORE_UNAVAILABLE');
           return;
         }
-        redirect(res, `${handoff.origin}/.gatehouse/handoff?code=${code}&state=${handoffState}`, { requestId: info.id });
+        redirect(res, `${handoff.origin}/.gatehouse/handoff?code=${code}&state=${handoffState}`, {
+          requestId: info.id,
+        });
         return;
       }
     }
@@ -101,15 +116,26 @@ async function login(ctx: SsoContext, info: RequestInfo, res: ServerResponse): P
   if (s.authHost && !onAuthHost(info, s)) {
     if (!s.handoff) {
       // Parent-domain cookie: the auth host signs in and sets the cookie for every host.
-      redirect(res, `${callbackOrigin(info, s)}/.gatehouse/login?rd=${encodeURIComponent(rd)}${stepUpQuery(stepUp)}`, {
-        requestId: info.id,
-      });
+      redirect(
+        res,
+        `${callbackOrigin(info, s)}/.gatehouse/login?rd=${encodeURIComponent(rd)}${stepUpQuery(stepUp)}`,
+        {
+          requestId: info.id,
+        },
+      );
       return;
     }
     const { value, cookie } = bindingCookie(ctx, info);
     const state = randomToken();
     const host = hostWithPort(info, s.oidc.forceHttps ? 'https' : info.scheme);
-    if (!ctx.handoffs.add(state, { binding: bindingHash(value), host, rd }, now + s.oidc.loginTimeoutSeconds, now)) {
+    if (
+      !ctx.handoffs.add(
+        state,
+        { binding: bindingHash(value), host, rd },
+        now + s.oidc.loginTimeoutSeconds,
+        now,
+      )
+    ) {
       errorPage(res, info, 'ERR_SESSION_STORE_UNAVAILABLE');
       return;
     }

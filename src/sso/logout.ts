@@ -42,13 +42,24 @@ async function logoutGet(ctx: SsoContext, info: RequestInfo, res: ServerResponse
   sendHtml(res, 200, html, { requestId: info.id, formActions: [issuerOrigin(ctx)] });
 }
 
-async function logoutPost(ctx: SsoContext, info: RequestInfo, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function logoutPost(
+  ctx: SsoContext,
+  info: RequestInfo,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const s = ctx.settings;
   const now = ctx.nowSeconds();
   const origin = requestOrigin(info, s);
   const h = info.headers ?? {};
   const fetchSite = typeof h['sec-fetch-site'] === 'string' ? h['sec-fetch-site'] : undefined;
-  if ((h.origin !== undefined && h.origin !== origin) || (fetchSite && fetchSite !== 'same-origin' && fetchSite !== 'none')) {
+  // A page with Referrer-Policy no-referrer makes browsers send `Origin: null`: then only
+  // Sec-Fetch-Site can vouch for the request.
+  const crossSite =
+    (h.origin !== undefined && h.origin !== 'null' && h.origin !== origin) ||
+    (h.origin === 'null' && fetchSite !== 'same-origin') ||
+    (fetchSite !== undefined && fetchSite !== 'same-origin' && fetchSite !== 'none');
+  if (crossSite) {
     errorPage(res, info, 'ERR_LOGOUT_FORBIDDEN');
     return;
   }
@@ -97,7 +108,11 @@ export function signedOutHandler(ctx: SsoContext) {
     const state = new URLSearchParams(info.query).get('state');
     const rd = state ? ctx.logouts.take(state, ctx.nowSeconds()) : undefined;
     if (rd) redirect(res, rd, { requestId: info.id });
-    else sendHtml(res, 200, signedOutPage(), { requestId: info.id, cookies: [clearSessionCookie(ctx.settings)] });
+    else
+      sendHtml(res, 200, signedOutPage(), {
+        requestId: info.id,
+        cookies: [clearSessionCookie(ctx.settings)],
+      });
   };
 }
 

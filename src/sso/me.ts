@@ -42,7 +42,10 @@ export function meHandler(ctx: SsoContext) {
           session: {
             createdAt: r.createdAt,
             expiresAt: r.absoluteExpiresAt,
-            idleExpiresAt: Math.min(r.absoluteExpiresAt, r.lastSeenAt + ctx.settings.oidc.session.idleSeconds),
+            idleExpiresAt: Math.min(
+              r.absoluteExpiresAt,
+              r.lastSeenAt + ctx.settings.oidc.session.idleSeconds,
+            ),
           },
           logout: `${requestOrigin(info, ctx.settings)}/.gatehouse/logout`,
         },

@@ -1,5 +1,5 @@
-import * as client from 'openid-client';
 import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
+import * as client from 'openid-client';
 
 /**
  * The door to the OpenID provider: discovery, the authorization URL, the code and refresh
@@ -54,7 +54,9 @@ export function translate(err: unknown, what: string): IdpError {
   if (err instanceof TypeError || (err instanceof Error && /fetch|ECONN|timeout|abort/i.test(err.message))) {
     return new IdpError('unavailable', `${what}: ${err.message}`, { cause: err });
   }
-  return new IdpError('invalid', `${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  return new IdpError('invalid', `${what}: ${err instanceof Error ? err.message : String(err)}`, {
+    cause: err,
+  });
 }
 
 export interface ProviderSettings {
@@ -207,7 +209,11 @@ export class ProviderClient {
    * provider's signature and algorithm, iss, aud, iat/exp, the logout event, sub or sid, no
    * nonce. Replay (jti) is the caller's check.
    */
-  async verifyLogoutToken(config: client.Configuration, token: string, nowSeconds: number): Promise<LogoutClaims> {
+  async verifyLogoutToken(
+    config: client.Configuration,
+    token: string,
+    nowSeconds: number,
+  ): Promise<LogoutClaims> {
     const meta = config.serverMetadata();
     if (!meta.jwks_uri) throw new IdpError('invalid', 'logout token: provider has no jwks_uri');
     this.#jwks ??= createRemoteJWKSet(new URL(meta.jwks_uri), { timeoutDuration: this.#s.timeoutMs });
@@ -241,7 +247,8 @@ export class ProviderClient {
     const sub = typeof payload.sub === 'string' && payload.sub ? payload.sub : undefined;
     const sid = typeof payload.sid === 'string' && payload.sid ? payload.sid : undefined;
     if (!sub && !sid) throw new IdpError('invalid', 'logout token: neither sub nor sid');
-    if (typeof payload.jti !== 'string' || !payload.jti) throw new IdpError('invalid', 'logout token: no jti');
+    if (typeof payload.jti !== 'string' || !payload.jti)
+      throw new IdpError('invalid', 'logout token: no jti');
     const exp = typeof payload.exp === 'number' ? payload.exp : (payload.iat ?? nowSeconds) + 600;
     return { ...(sub ? { sub } : {}), ...(sid ? { sid } : {}), jti: payload.jti, exp };
   }

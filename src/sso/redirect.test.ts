@@ -9,7 +9,10 @@ const ok = (target: string) => safeRedirect(target, origin, policy);
 describe('safeRedirect: accepted', () => {
   it('a path on the current host, with query and fragment', () => {
     assert.equal(ok('/'), 'https://app.example.com/');
-    assert.equal(ok('/reports?q=1&x=%2F%2Fnot-a-host#top'), 'https://app.example.com/reports?q=1&x=%2F%2Fnot-a-host#top');
+    assert.equal(
+      ok('/reports?q=1&x=%2F%2Fnot-a-host#top'),
+      'https://app.example.com/reports?q=1&x=%2F%2Fnot-a-host#top',
+    );
   });
 
   it('an absolute https URL on an allowed host or sub-domain', () => {
@@ -22,7 +25,10 @@ describe('safeRedirect: accepted', () => {
   it('plain http only when the policy allows it', () => {
     assert.equal(ok('http://app.example.com/x'), undefined);
     const dev = redirectPolicy(['app.localhost'], true);
-    assert.equal(safeRedirect('http://app.localhost:8080/x', 'http://app.localhost:8080', dev), 'http://app.localhost:8080/x');
+    assert.equal(
+      safeRedirect('http://app.localhost:8080/x', 'http://app.localhost:8080', dev),
+      'http://app.localhost:8080/x',
+    );
   });
 });
 
@@ -71,14 +77,18 @@ describe('safeRedirect: refused', () => {
     ['malformed percent', '/%E0%A4%A'],
     ['too long', `/${'a'.repeat(5000)}`],
     ['triple slash', '///evil.com'],
-    ['unicode backslash look-alike is fine but fullwidth solidus host trick', 'https://evil.com\uFF0F.app.example.com/'],
+    [
+      'unicode backslash look-alike is fine but fullwidth solidus host trick',
+      'https://evil.com\uFF0F.app.example.com/',
+    ],
   ];
   for (const [label, target] of refused) {
     it(label, () => assert.equal(ok(target), undefined, JSON.stringify(target)));
   }
 
   it('non-strings', () => {
-    for (const v of [undefined, null, 42, ['/'], {}]) assert.equal(safeRedirect(v, origin, policy), undefined);
+    for (const v of [undefined, null, 42, ['/'], {}])
+      assert.equal(safeRedirect(v, origin, policy), undefined);
   });
 });
 

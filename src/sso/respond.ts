@@ -37,7 +37,12 @@ export function sendHtml(
   res: ServerResponse,
   status: number,
   html: string,
-  options: { cookies?: readonly string[]; formActions?: readonly string[]; requestId?: string; head?: boolean } = {},
+  options: {
+    cookies?: readonly string[];
+    formActions?: readonly string[];
+    requestId?: string;
+    head?: boolean;
+  } = {},
 ): void {
   if (res.headersSent) {
     res.destroy();
@@ -46,6 +51,8 @@ export function sendHtml(
   const formAction = ["'self'", ...(options.formActions ?? [])].join(' ');
   res.writeHead(status, {
     ...COMMON,
+    // Pages post forms to their own origin: keep Origin meaningful, send nothing cross-origin.
+    'referrer-policy': 'same-origin',
     'content-type': 'text/html; charset=utf-8',
     'content-length': Buffer.byteLength(html),
     'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,

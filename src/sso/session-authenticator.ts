@@ -11,7 +11,9 @@ function toResult(l: Lookup): AuthnResult {
     case 'valid':
       return { status: 'authenticated', principal: l.principal };
     case 'denied':
-      return l.detail ? { status: 'denied', reason: l.reason, detail: l.detail } : { status: 'denied', reason: l.reason };
+      return l.detail
+        ? { status: 'denied', reason: l.reason, detail: l.detail }
+        : { status: 'denied', reason: l.reason };
   }
 }
 

@@ -38,6 +38,9 @@ export interface SessionsDeps {
   readonly settings: SsoSettings;
 }
 
+/** Most principals kept built (each is rebuilt from its record on a miss: a JSON parse). */
+const PRINCIPAL_CACHE = 10_000;
+
 /** Default token lifetime when the provider gives neither expires_in nor an ID token lifetime. */
 const DEFAULT_TOKEN_SECONDS = 300;
 
@@ -46,7 +49,8 @@ export class Sessions {
   readonly #provider: ProviderClient;
   readonly #s: SsoSettings;
   readonly #inflight = new Map<string, Promise<Lookup>>();
-  readonly #principals = new WeakMap<SessionRecord, Principal>();
+  /** Principals of recently used sessions, by store key; bounded (an LRU by insertion order). */
+  readonly #principals = new Map<string, { readonly record: SessionRecord; readonly principal: Principal }>();
 
   constructor(deps: SessionsDeps) {
     this.#store = deps.store;
@@ -100,27 +104,37 @@ export class Sessions {
     if (now - r.lastSeenAt >= this.#s.oidc.session.idleSeconds) {
       return denied('session-expired', 'idle timeout');
     }
-    if (now >= r.tokensExpiresAt) return this.refresh(id, r, now);
+    if (now >= r.tokensExpiresAt) {
+      // A caller may join a refresh another request started earlier: record its own activity.
+      return this.refresh(id, r, now).then((l) => {
+        if (l.status === 'valid') this.#touch(l.record, now);
+        return l;
+      });
+    }
     if (now >= r.tokensExpiresAt - this.#s.oidc.refreshBeforeSeconds) {
       // Tokens still valid: answer now, refresh in the background (the next request sees it).
       void this.refresh(id, r, now);
     }
-    if (now - r.lastSeenAt >= this.#s.touchIntervalSeconds) {
-      try {
-        const t = this.#store.touch(r.key, now);
-        if (t instanceof Promise) t.catch(() => {});
-      } catch {
-        // losing one activity mark only shortens the idle window
-      }
-    }
+    this.#touch(r, now);
     return { status: 'valid', id, record: r, principal: this.principal(r) };
   }
 
-  /** The principal of a session record (built once per record version). */
+  #touch(r: SessionRecord, now: number): void {
+    if (now - r.lastSeenAt < this.#s.touchIntervalSeconds) return;
+    try {
+      const t = this.#store.touch(r.key, now);
+      if (t instanceof Promise) t.catch(() => {});
+    } catch {
+      // losing one activity mark only shortens the idle window
+    }
+  }
+
+  /** The principal of a session record (built once per record version, then cached). */
   principal(r: SessionRecord): Principal {
-    let p = this.#principals.get(r);
-    if (!p) {
-      p = deepFreeze({
+    const cached = this.#principals.get(r.key);
+    if (cached && cached.record === r) return cached.principal;
+    {
+      const p = deepFreeze({
         kind: 'user',
         method: 'session',
         subject: r.subject,
@@ -134,9 +148,13 @@ export class Sessions {
         expiresAt: r.absoluteExpiresAt,
         source: 'oidc',
       } satisfies Principal) as Principal;
-      this.#principals.set(r, p);
+      this.#principals.delete(r.key);
+      this.#principals.set(r.key, { record: r, principal: p });
+      if (this.#principals.size > PRINCIPAL_CACHE) {
+        this.#principals.delete(this.#principals.keys().next().value!);
+      }
+      return p;
     }
-    return p;
   }
 
   /**
@@ -177,7 +195,8 @@ export class Sessions {
       publish.session({ type: 'refresh', subject: r.subject, issuer: r.issuer, session: r.key.slice(0, 8) });
       return { status: 'valid', id, record: next, principal: this.principal(next) };
     } catch (err) {
-      const detail = err instanceof IdpError ? `${err.kind}${err.oauthError ? ` ${err.oauthError}` : ''}` : 'error';
+      const detail =
+        err instanceof IdpError ? `${err.kind}${err.oauthError ? ` ${err.oauthError}` : ''}` : 'error';
       await this.#end(r, now, 'refresh-failed', detail);
       return denied('session-refresh-failed', describe(err));
     }
@@ -196,16 +215,29 @@ export class Sessions {
    * Start a new session from a completed sign-in: a fresh random id (never one the browser
    * sent: rotation at sign-in). Throws when the store refuses (full, failing).
    */
-  async create(tokens: TokenSet, claims: Readonly<Record<string, unknown>>, now: number): Promise<{ id: string; record: SessionRecord }> {
+  async create(
+    tokens: TokenSet,
+    claims: Readonly<Record<string, unknown>>,
+    now: number,
+  ): Promise<{ id: string; record: SessionRecord }> {
     const { id, key } = newSessionId();
     const record = this.#record(id, key, tokens, claims, now, undefined, undefined);
     await this.#store.put(record);
-    publish.session({ type: 'login', subject: record.subject, issuer: record.issuer, session: key.slice(0, 8) });
+    publish.session({
+      type: 'login',
+      subject: record.subject,
+      issuer: record.issuer,
+      session: key.slice(0, 8),
+    });
     return { id, record };
   }
 
   /** End the session of `id` (sign-out). Returns the record it ended, if any. */
-  async revokeId(id: string, now: number, type: 'logout' | 'revoke' = 'logout'): Promise<SessionRecord | undefined> {
+  async revokeId(
+    id: string,
+    now: number,
+    type: 'logout' | 'revoke' = 'logout',
+  ): Promise<SessionRecord | undefined> {
     const key = sessionKey(id);
     const r = await this.#store.get(key);
     const n = await this.#store.revoke(key, now);
@@ -259,7 +291,7 @@ export class Sessions {
       ...(acr !== undefined ? { acr } : {}),
       ...(amr !== undefined ? { amr } : {}),
       createdAt: prior?.createdAt ?? now,
-      lastSeenAt: now,
+      lastSeenAt: Math.max(now, prior?.lastSeenAt ?? now),
       absoluteExpiresAt,
       tokensExpiresAt: Math.min(absoluteExpiresAt, now + Math.max(0, lifetime)),
       sealed,

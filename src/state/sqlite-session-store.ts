@@ -89,7 +89,9 @@ export class SqliteSessionStore implements SessionStore {
     this.#revokeBySubjectIssuer = this.#db.prepare(`${revoke} AND subject = ? AND issuer = ?`);
     this.#revokeBySid = this.#db.prepare(`${revoke} AND issuer = ? AND sid = ?`);
     if (options.nowSeconds !== undefined) {
-      this.#db.prepare('DELETE FROM gatehouse_sessions WHERE absolute_expires_at <= ?').run(options.nowSeconds);
+      this.#db
+        .prepare('DELETE FROM gatehouse_sessions WHERE absolute_expires_at <= ?')
+        .run(options.nowSeconds);
     }
     const rows = this.#db.prepare('SELECT * FROM gatehouse_sessions').all() as unknown as Row[];
     for (const row of rows) {
@@ -114,7 +116,8 @@ export class SqliteSessionStore implements SessionStore {
   touch(key: string, lastSeenAt: number): void {
     const before = this.#memory.get(key)?.lastSeenAt;
     this.#memory.touch(key, lastSeenAt);
-    if (before !== undefined && before !== this.#memory.get(key)?.lastSeenAt) this.#touch.run(lastSeenAt, key);
+    if (before !== undefined && before !== this.#memory.get(key)?.lastSeenAt)
+      this.#touch.run(lastSeenAt, key);
   }
 
   revoke(key: string, nowSeconds: number): number {

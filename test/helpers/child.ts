@@ -65,7 +65,10 @@ export interface SpawnOptions {
  * Spawn `gatehouse serve -c FILE` as a child process. Ready when its `started` log line has
  * given the bound ports and admin `/readyz` answers 200 (polled, bounded).
  */
-export async function spawnGatehouse(configFile: string, options: SpawnOptions = {}): Promise<ChildGatehouse> {
+export async function spawnGatehouse(
+  configFile: string,
+  options: SpawnOptions = {},
+): Promise<ChildGatehouse> {
   const timeoutMs = options.timeoutMs ?? 15_000;
   const proc = spawn(process.execPath, [...(options.nodeArgs ?? []), MAIN, 'serve', '-c', configFile], {
     cwd: ROOT,
@@ -76,29 +79,40 @@ export async function spawnGatehouse(configFile: string, options: SpawnOptions =
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     proc.on('exit', (code, signal) => resolve({ code, signal }));
   });
-  const started = new Promise<{ listeners: { name: string; port: number }[]; admin: number }>((resolve, reject) => {
-    let pending = '';
-    proc.stderr!.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-      pending += d;
-      let nl = pending.indexOf('\n');
-      while (nl !== -1) {
-        const line = pending.slice(0, nl);
-        pending = pending.slice(nl + 1);
-        nl = pending.indexOf('\n');
-        try {
-          const rec = JSON.parse(line) as { event?: string; listeners?: { name: string; port: number }[]; admin?: number };
-          if (rec.event === 'started' && rec.listeners && rec.admin !== undefined) {
-            resolve({ listeners: rec.listeners, admin: rec.admin });
+  const started = new Promise<{ listeners: { name: string; port: number }[]; admin: number }>(
+    (resolve, reject) => {
+      let pending = '';
+      proc.stderr!.setEncoding('utf8').on('data', (d: string) => {
+        stderr += d;
+        pending += d;
+        let nl = pending.indexOf('\n');
+        while (nl !== -1) {
+          const line = pending.slice(0, nl);
+          pending = pending.slice(nl + 1);
+          nl = pending.indexOf('\n');
+          try {
+            const rec = JSON.parse(line) as {
+              event?: string;
+              listeners?: { name: string; port: number }[];
+              admin?: number;
+            };
+            if (rec.event === 'started' && rec.listeners && rec.admin !== undefined) {
+              resolve({ listeners: rec.listeners, admin: rec.admin });
+            }
+          } catch {
+            // not a JSON log line
           }
-        } catch {
-          // not a JSON log line
         }
-      }
-    });
-    exited.then(({ code, signal }) => reject(new Error(`gatehouse exited early (${code ?? signal}):\n${stderr}`)));
-    setTimeout(() => reject(new Error(`gatehouse did not start within ${timeoutMs} ms:\n${stderr}`)), timeoutMs).unref();
-  });
+      });
+      exited.then(({ code, signal }) =>
+        reject(new Error(`gatehouse exited early (${code ?? signal}):\n${stderr}`)),
+      );
+      setTimeout(
+        () => reject(new Error(`gatehouse did not start within ${timeoutMs} ms:\n${stderr}`)),
+        timeoutMs,
+      ).unref();
+    },
+  );
   const kill = async () => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
     await exited;
@@ -137,6 +151,7 @@ export async function spawnGatehouse(configFile: string, options: SpawnOptions =
 /** A process's resident memory from /proc (kB): current (VmRSS) and peak (VmHWM). */
 export function processMemoryKb(pid: number): { rss: number; hwm: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
+  const field = (name: string) =>
+    Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
   return { rss: field('VmRSS'), hwm: field('VmHWM') };
 }

@@ -61,7 +61,13 @@ export interface StackOptions {
 }
 
 /** The policy every SSO test uses: alice (engineering) gets the app, bob (admins) gets both. */
-export function stackConfig(idpIssuer: string, port: number, upstream: string, secretFile: string, oidc: Record<string, unknown> = {}) {
+export function stackConfig(
+  idpIssuer: string,
+  port: number,
+  upstream: string,
+  secretFile: string,
+  oidc: Record<string, unknown> = {},
+) {
   return {
     listeners: [{ name: 'web', port }],
     admin: { port: 0 },
@@ -214,7 +220,10 @@ export class CookieJar {
       const eq = pair.indexOf('=');
       const name = pair.slice(0, eq);
       const value = pair.slice(eq + 1);
-      const domain = attrs.find((a) => /^domain=/i.test(a))?.slice(7).toLowerCase();
+      const domain = attrs
+        .find((a) => /^domain=/i.test(a))
+        ?.slice(7)
+        .toLowerCase();
       const maxAge = attrs.find((a) => /^max-age=/i.test(a));
       const key = `${domain ?? url.hostname}\n${name}`;
       if (maxAge && Number(maxAge.slice(8)) <= 0) this.#cookies.delete(key);
@@ -323,8 +332,15 @@ export async function browse(
 }
 
 /** Sign `user` in through `host` without a browser; returns the jar holding the session. */
-export async function signIn(stack: SsoStack, user: string, host = APP, path = '/', jar = new CookieJar()): Promise<CookieJar> {
+export async function signIn(
+  stack: SsoStack,
+  user: string,
+  host = APP,
+  path = '/',
+  jar = new CookieJar(),
+): Promise<CookieJar> {
   const r = await browse(jar, `${stack.origin(host)}${path}`, { user });
-  if (r.status !== 200 && r.status !== 403) throw new Error(`sign-in of ${user} ended with ${r.status} at ${r.url}: ${r.body.slice(0, 300)}`);
+  if (r.status !== 200 && r.status !== 403)
+    throw new Error(`sign-in of ${user} ended with ${r.status} at ${r.url}: ${r.body.slice(0, 300)}`);
   return jar;
 }
