@@ -13,7 +13,7 @@ export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
 
 export type ParseResult =
   | { ok: true; config: Config; raw: unknown; source: SourceMap }
-  | { ok: false; problems: ConfigProblem[]; source?: SourceMap };
+  | { ok: false; problems: ConfigProblem[]; source?: SourceMap; raw?: unknown };
 
 /**
  * Parse YAML (JSON is YAML) and validate it against the schema, reporting every problem at
@@ -62,7 +62,7 @@ export function parseConfigText(text: string): ParseResult {
   if (raw === null || raw === undefined) raw = {};
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    return { ok: false, source, problems: zodProblems(parsed.error.issues, source) };
+    return { ok: false, source, raw, problems: zodProblems(parsed.error.issues, source) };
   }
   return { ok: true, config: parsed.data, raw, source };
 }
@@ -74,7 +74,9 @@ export function zodProblems(issues: readonly z.core.$ZodIssue[], source?: Source
     if (issue.code === 'unrecognized_keys') {
       // a schema with its own message (e.g. policy rules: 'unknown criterion "grups" (did you mean "groups"?)')
       if (!issue.message.startsWith('Unrecognized key')) {
-        out.push(withLine({ severity: 'error', pointer: toPointer(issue.path), message: issue.message }, source));
+        out.push(
+          withLine({ severity: 'error', pointer: toPointer(issue.path), message: issue.message }, source),
+        );
         continue;
       }
       for (const key of issue.keys) {
@@ -86,7 +88,12 @@ export function zodProblems(issues: readonly z.core.$ZodIssue[], source?: Source
     if (issue.code === 'invalid_union' && issue.message === 'Invalid input' && issue.errors.length > 0) {
       // report the problems of the branch that got furthest (an object branch, not the string one)
       const best = [...issue.errors].sort((a, b) => depth(b) - depth(a))[0]!;
-      out.push(...zodProblems(best.map((i) => ({ ...i, path: [...issue.path, ...i.path] })) as z.core.$ZodIssue[], source));
+      out.push(
+        ...zodProblems(
+          best.map((i) => ({ ...i, path: [...issue.path, ...i.path] })) as z.core.$ZodIssue[],
+          source,
+        ),
+      );
       continue;
     }
     const pointer = toPointer(issue.path);
@@ -105,7 +112,8 @@ export function zodProblems(issues: readonly z.core.$ZodIssue[], source?: Source
 
 function depth(issues: readonly z.core.$ZodIssue[]): number {
   let max = 0;
-  for (const i of issues) max = Math.max(max, i.path.length + (i.code === 'invalid_type' && i.path.length === 0 ? -1 : 0));
+  for (const i of issues)
+    max = Math.max(max, i.path.length + (i.code === 'invalid_type' && i.path.length === 0 ? -1 : 0));
   return max;
 }
 
