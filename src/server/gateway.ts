@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { AuditLog } from '../audit/index.ts';
 import {
   type Config,
   type ConfigProblem,
   formatProblem,
-  loadConfigFile,
   loadConfigText,
   type SourceMap,
   withLine,
@@ -174,10 +175,37 @@ export class Gateway {
     );
   }
 
+  /** Digest of the config text last seen (loaded or rejected): a file event with no change is ignored. */
+  #lastDigest?: string;
+
   async #load(): Promise<LoadOutcome> {
     if (this.#o.configText !== undefined) return loadConfigText(this.#o.configText);
-    if (this.#o.configFile) return loadConfigFile(this.#o.configFile);
+    if (this.#o.configFile) {
+      let text: string;
+      try {
+        text = await readFile(this.#o.configFile, 'utf8');
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code ?? 'unknown';
+        return {
+          ok: false,
+          problems: [{ severity: 'error', pointer: '', message: `cannot read config file (${code})` }],
+        };
+      }
+      this.#lastDigest = createHash('sha256').update(text).digest('hex');
+      return loadConfigText(text, this.#o.configFile);
+    }
     return { ok: false, problems: [{ severity: 'error', pointer: '', message: 'no config given' }] };
+  }
+
+  /** Whether the config file's content differs from what was last loaded. */
+  async #fileChanged(): Promise<boolean> {
+    if (!this.#o.configFile || this.#lastDigest === undefined) return true;
+    try {
+      const text = await readFile(this.#o.configFile, 'utf8');
+      return createHash('sha256').update(text).digest('hex') !== this.#lastDigest;
+    } catch {
+      return true;
+    }
   }
 
   async #start(): Promise<void> {
@@ -329,6 +357,8 @@ export class Gateway {
     trigger: 'file' | 'signal' | 'api',
   ): Promise<{ ok: boolean; problems: readonly ConfigProblem[] }> {
     if (this.#draining) return { ok: false, problems: [] };
+    // the watcher may report one change twice (event + poll): same content, nothing to do
+    if (trigger === 'file' && !(await this.#fileChanged())) return { ok: true, problems: [] };
     const file = this.#o.configFile;
     const reject = (problems: readonly ConfigProblem[]) => {
       publish.configReload({
