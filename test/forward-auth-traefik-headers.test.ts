@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
 import type { RequestFinishedEvent } from '../src/observe/index.ts';
+import { tempDir, testConfig, writeConfigFile } from './helpers/config-file.ts';
 import { nextEvent } from './helpers/events.ts';
 import {
   APP_HOST,
@@ -253,5 +254,48 @@ describe('forward-auth: not configured', () => {
     });
     await res.body.dump();
     assert.equal(res.statusCode, 404);
+  });
+});
+
+describe('forward-auth follows a reload', () => {
+  let issuer: TestIssuer;
+  let gh: RunningGatehouse;
+  let dir: ReturnType<typeof tempDir>;
+  before(async () => {
+    issuer = await testIssuer();
+    dir = tempDir();
+    writeConfigFile(dir.file('gatehouse.yaml'), testConfig(forwardAuthConfig(issuer)));
+    gh = await startGatehouse({}, { configFile: dir.file('gatehouse.yaml') });
+  });
+  after(async () => {
+    await gh.close();
+    issuer.close();
+    dir.remove();
+  });
+
+  async function status(): Promise<{ status: number; reason: unknown }> {
+    const res = await request(`${gh.url}/.gatehouse/auth`, {
+      headers: { host: APP_HOST, ...traefik('/public') },
+    });
+    await res.body.dump();
+    return { status: res.statusCode, reason: res.headers['x-gatehouse-reason'] };
+  }
+
+  it('trusted peers and the feature itself change with the config, without a restart', async () => {
+    assert.equal((await status()).status, 200);
+    writeConfigFile(
+      dir.file('gatehouse.yaml'),
+      testConfig(forwardAuthConfig(issuer, { trustedProxies: ['10.0.0.0/8'] })),
+    );
+    assert.equal((await gh.gateway.reload('api')).ok, true);
+    assert.deepEqual(await status(), { status: 403, reason: 'forward-auth-untrusted-peer' });
+    const { forwardAuth: _fa, routes: _r, ...rest } = forwardAuthConfig(issuer);
+    writeConfigFile(dir.file('gatehouse.yaml'), testConfig({ ...rest, routes: [] }));
+    assert.equal((await gh.gateway.reload('api')).ok, true);
+    assert.equal(
+      (await status()).status,
+      404,
+      'forwardAuth removed: the endpoint is gone, nothing is allowed',
+    );
   });
 });

@@ -210,6 +210,12 @@ export const OidcSchema = z
     clockSkewSeconds: Seconds(0, 300)
       .default(30)
       .describe('Allowed clock difference when checking ID and logout tokens, in seconds (default 30)'),
+    idTokenHint: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Keep the ID token (sealed) to send id_token_hint at sign-out. Okta requires it; costs about 1 kB per session. Default false: client_id is sent',
+      ),
     backchannelLogout: z
       .boolean()
       .default(true)

@@ -56,7 +56,13 @@ export function createHttpCheckHandler(deps: ForwardAuthDeps, endpoint: Endpoint
     const start = performance.now();
     req.resume(); // a body (Envoy with_request_body) is not read: drain it
     const done = (checked: Checked, adapter?: ForwardAuthAdapter) => {
-      write(res, checked.answer, adapter, checked.info, engine);
+      try {
+        write(res, checked.answer, adapter, checked.info, engine);
+      } catch (err) {
+        // the answer could not be written: the peer sees a reset, which every peer treats as a deny
+        publish.internalError({ where: 'forward-auth.write', requestId: checked.info.id, error: err });
+        res.destroy();
+      }
       publish.requestFinished({
         request: checked.info,
         decision: checked.answer.decision,
@@ -71,7 +77,7 @@ export function createHttpCheckHandler(deps: ForwardAuthDeps, endpoint: Endpoint
     };
     try {
       const outcome = handle(deps, endpoint, info, req, engine);
-      if (outcome instanceof Promise) outcome.then((o) => done(o.checked, o.adapter)).catch(fail);
+      if (outcome instanceof Promise) outcome.then((o) => done(o.checked, o.adapter), fail);
       else done(outcome.checked, outcome.adapter);
     } catch (err) {
       fail(err);
@@ -168,9 +174,11 @@ function chooseAdapter(
   return ADAPTERS[endpoint];
 }
 
-/** Adapters read only the describing X- headers and Host. */
+/** Adapters read only the describing X- headers and Host (lower-case names). */
 function isDescriptorOrHost(name: string): boolean {
-  return name === 'host' || (name.startsWith('x-') && DESCRIPTOR_SET.has(name));
+  const c = name.charCodeAt(0);
+  if (c === 0x68) return name === 'host';
+  return c === 0x78 && DESCRIPTOR_SET.has(name);
 }
 const DESCRIPTOR_SET: ReadonlySet<string> = new Set(DESCRIPTOR_HEADERS);
 

@@ -103,6 +103,7 @@ export interface Peer {
   readonly dir: string;
   /** The peer's log files and output, for assertion messages. */
   logs(): string;
+  /** Stop the process and remove its directory. */
   stop(): Promise<void>;
 }
 
@@ -145,6 +146,7 @@ export async function startPeer(options: {
     const killer = setTimeout(() => proc.kill('SIGKILL'), 3_000);
     await exited;
     clearTimeout(killer);
+    rmSync(options.dir, { recursive: true, force: true });
   };
   for (let attempt = 0; ; attempt++) {
     if (proc.exitCode !== null || proc.signalCode !== null) {
