@@ -1,6 +1,6 @@
 import { channels, type RequestFinishedEvent } from '../observe/index.ts';
 import { LineWriter } from './line-writer.ts';
-import { decisionRecord } from './record.ts';
+import { decisionLine } from './record.ts';
 
 export interface AuditOptions {
   /** `stdout`, `stderr`, or `{ file }` (appended). */
@@ -14,10 +14,12 @@ export interface AuditOptions {
 export class AuditLog {
   readonly #writer: LineWriter;
   readonly #onFinished = (message: unknown) => {
-    const record = decisionRecord(message as RequestFinishedEvent);
-    this.#writer.write(
-      `{"log":"audit","time":"${new Date().toISOString()}",${JSON.stringify(record).slice(1)}\n`,
-    );
+    // a subscriber that throws would surface as an uncaught exception: never let it
+    try {
+      this.#writer.write(decisionLine(message as RequestFinishedEvent, new Date().toISOString()));
+    } catch {
+      this.#writer.dropped++;
+    }
   };
 
   constructor(options: AuditOptions) {

@@ -1,2 +1,2 @@
 export { AuditLog, type AuditOptions } from './audit-log.ts';
-export { decisionLabel, decisionRecord, principalRecord } from './record.ts';
+export { decisionLabel, decisionLine, decisionRecord, principalRecord } from './record.ts';

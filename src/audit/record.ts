@@ -99,3 +99,33 @@ export function decisionRecord(e: RequestFinishedEvent): Record<string, unknown>
     ...(d.detail ? { detail: d.detail } : {}),
   };
 }
+
+const json = JSON.stringify;
+const principalJson = new WeakMap<object, string>();
+
+/**
+ * The same record as `decisionRecord`, serialised straight to one JSON line (with `log` and
+ * `time` first). Built by concatenation — this runs once per request — and the principal's
+ * part is serialised once per principal object (cached principals are shared across requests).
+ */
+export function decisionLine(e: RequestFinishedEvent, time: string): string {
+  const { request: r, decision: d } = e;
+  let line = `{"log":"audit","time":"${time}","event":"decision","requestId":${json(r.id)},"via":${json(e.via)},"listener":${json(r.listener)},"route":${d.routeId === undefined ? 'null' : json(d.routeId)},"decision":"${decisionLabel(d)}","reason":${d.reasons[0] === undefined ? 'null' : `"${d.reasons[0]}"`}`;
+  if (d.reasons.length > 1) line += `,"reasons":${json(d.reasons)}`;
+  if (d.ruleId) line += `,"rule":${json(d.ruleId)}`;
+  line += `,"mode":"${d.mode}","method":${json(r.method)},"scheme":"${r.scheme}","host":${json(r.host)},"path":${json(r.path)},"status":${e.status}`;
+  if (e.upstreamStatus !== undefined) line += `,"upstreamStatus":${e.upstreamStatus}`;
+  if (e.errorCode) line += `,"error":${json(e.errorCode)}`;
+  line += `,"durationMs":${Math.round(e.durationMs * 1000) / 1000},"client":${json(r.clientAddress)}`;
+  if (r.clientAddress !== r.peerAddress) line += `,"peer":${json(r.peerAddress)}`;
+  if (d.principal) {
+    let p = principalJson.get(d.principal);
+    if (p === undefined) {
+      p = json(principalRecord(d.principal));
+      principalJson.set(d.principal, p);
+    }
+    line += `,"principal":${p}`;
+  }
+  if (d.detail) line += `,"detail":${json(d.detail)}`;
+  return `${line}}\n`;
+}

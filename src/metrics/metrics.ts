@@ -100,8 +100,15 @@ export class Metrics {
     channel: { subscribe(fn: (m: unknown) => void): void; unsubscribe(fn: (m: unknown) => void): unknown },
     fn: (m: unknown) => void,
   ) {
-    channel.subscribe(fn);
-    this.#unsubscribe.push(() => channel.unsubscribe(fn));
+    const safe = (msg: unknown) => {
+      try {
+        fn(msg);
+      } catch {
+        // metrics must never break a request
+      }
+    };
+    channel.subscribe(safe);
+    this.#unsubscribe.push(() => channel.unsubscribe(safe));
   }
 
   close(): void {
