@@ -104,6 +104,9 @@ describe('SSO across hosts: hand-off through the auth host', () => {
       body: `csrf=${csrf}`,
     });
     assert.equal(out.status, 303);
+    const end = new URL(out.location!);
+    assert.equal(end.searchParams.get('client_id'), 'gatehouse-test');
+    assert.equal(end.searchParams.get('id_token_hint'), null, 'no ID token kept unless idTokenHint');
     const admin = await send(jar, `${stack.origin(ADMIN)}/x`, { headers: JSON_API });
     assert.equal(admin.status, 401);
     assert.equal((JSON.parse(admin.body) as { error: string }).error, 'session-revoked');

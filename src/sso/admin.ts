@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { publish } from '../observe/index.ts';
 import type { SsoContext } from './context.ts';
 import { readBody, sendJson } from './respond.ts';
-import { isSessionId, sessionKey } from './session-id.ts';
+import { isSessionId, isSessionKey, sessionKey } from './session-id.ts';
 
 /** Guards an admin write (e.g. the server room's admin-token check); answers itself when it refuses. */
 export type AdminGuard = (req: IncomingMessage, res: ServerResponse) => boolean;
@@ -17,7 +17,7 @@ const loopbackOnly: AdminGuard = (req, res) => {
 
 /**
  * `POST /sessions/revoke` on the admin port, JSON body one of:
- * `{ "sessionId": "<cookie value>" }`, `{ "sessionKey": "<sha-256 key>" }`,
+ * `{ "sessionId": "<cookie value>" }`, `{ "sessionKey": "<store key>" }`,
  * `{ "subject": "alice", "issuer"?: "https://idp" }` (every session of the subject).
  * Effective on the next request: the authenticator reads the store on every request.
  * Answers `{ "revoked": N }`.
@@ -47,7 +47,7 @@ export function revokeRoute(ctx: SsoContext, guard: AdminGuard = loopbackOnly) {
         return;
       }
       revoked = await store.revoke(sessionKey(body.sessionId), now);
-    } else if (typeof body.sessionKey === 'string' && /^[A-Za-z0-9_-]{43}$/.test(body.sessionKey)) {
+    } else if (typeof body.sessionKey === 'string' && isSessionKey(body.sessionKey)) {
       revoked = await store.revoke(body.sessionKey, now);
     } else if (typeof body.subject === 'string' && body.subject.length > 0 && body.subject.length <= 1024) {
       const issuer = typeof body.issuer === 'string' ? body.issuer : undefined;

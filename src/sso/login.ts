@@ -1,7 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as client from 'openid-client';
 import type { RequestInfo } from '../model/index.ts';
-import { bindingHash, type PendingLogin, type SsoContext, type StepUp } from './context.ts';
+import {
+  bindingHash,
+  HANDOFF_CODE_SECONDS,
+  type PendingLogin,
+  type SsoContext,
+  type StepUp,
+} from './context.ts';
 import { readCookie, serializeCookie } from './cookies.ts';
 import { errorPage } from './error-page.ts';
 import { callbackOrigin, hostWithPort, onAuthHost, requestOrigin } from './origins.ts';
@@ -89,7 +95,7 @@ async function login(ctx: SsoContext, info: RequestInfo, res: ServerResponse): P
           !ctx.handoffCodes.add(
             code,
             { sessionId: existing.id, host: handoff.host, state: handoffState },
-            now + 60,
+            now + HANDOFF_CODE_SECONDS,
             now,
           )
         ) {
@@ -106,6 +112,12 @@ async function login(ctx: SsoContext, info: RequestInfo, res: ServerResponse): P
     return;
   }
 
+  // The request's own host must be one of ours: a sign-in started on a host that merely
+  // points at Gatehouse must not end with a redirect there.
+  if (!s.anyHost && !hostAllowed(s.redirect, info.host)) {
+    errorPage(res, info, 'ERR_REDIRECT_REFUSED');
+    return;
+  }
   const rdParam = q.get('rd');
   const rd = rdParam === null ? `${origin}/` : safeRedirect(rdParam, origin, s.redirect);
   if (rd === undefined) {

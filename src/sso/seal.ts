@@ -19,11 +19,18 @@ function keyFor(id: string, purpose: string): Buffer {
   return Buffer.from(hkdfSync('sha256', id, 'gatehouse-session', purpose, 32));
 }
 
+/**
+ * The plaintext: the three tokens joined by a separator no token contains (tokens are
+ * printable ASCII), so a session costs a few bytes more than its tokens, not a JSON wrapper.
+ */
+const SEP = '\n';
+
 /** Encrypt `tokens` for the session `id`; returns base64url(iv | tag | ciphertext). */
 export function seal(id: string, tokens: SessionTokens): string {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', keyFor(id, 'tokens'), iv);
-  const body = Buffer.concat([cipher.update(JSON.stringify(tokens), 'utf8'), cipher.final()]);
+  const plain = [tokens.refreshToken ?? '', tokens.idToken ?? '', tokens.accessToken ?? ''].join(SEP);
+  const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
   return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url');
 }
 
@@ -32,12 +39,16 @@ export function unseal(id: string, sealed: string): SessionTokens | undefined {
   if (!sealed) return undefined;
   try {
     const raw = Buffer.from(sealed, 'base64url');
-    if (raw.length < 29) return undefined;
+    if (raw.length < 28) return undefined;
     const decipher = createDecipheriv('aes-256-gcm', keyFor(id, 'tokens'), raw.subarray(0, 12));
     decipher.setAuthTag(raw.subarray(12, 28));
     const text = Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
-    const parsed = JSON.parse(text) as unknown;
-    return parsed && typeof parsed === 'object' ? (parsed as SessionTokens) : undefined;
+    const [refreshToken = '', idToken = '', accessToken = ''] = text.split(SEP);
+    return {
+      ...(refreshToken ? { refreshToken } : {}),
+      ...(idToken ? { idToken } : {}),
+      ...(accessToken ? { accessToken } : {}),
+    };
   } catch {
     return undefined;
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { authenticatorConformance } from '../identity/conformance.ts';
-import { MemorySessionStore } from '../state/index.ts';
+import { copySessionRecord, MemorySessionStore } from '../state/index.ts';
 import { ProviderClient } from './provider.ts';
 import { seal } from './seal.ts';
 import { createSessionAuthenticator } from './session-authenticator.ts';
@@ -123,7 +123,7 @@ describe('Sessions.lookup', () => {
     const s = add({ tokensExpiresAt: NOW });
     const { id } = s;
     const store = sessions.store as MemorySessionStore;
-    store.put({ ...store.get(s.key)!, sealed: seal(id, {}) });
+    store.put({ ...copySessionRecord(store.get(s.key)!), sealed: seal(id, {}) });
     const l = await sessions.lookup(s.cookie, NOW + 1);
     assert.equal(l.status === 'denied' && l.reason, 'session-expired');
   });

@@ -49,7 +49,7 @@ export class Sessions {
   readonly #provider: ProviderClient;
   readonly #s: SsoSettings;
   readonly #inflight = new Map<string, Promise<Lookup>>();
-  /** Principals of recently used sessions, by store key; bounded (an LRU by insertion order). */
+  /** Principals of recently built sessions, by store key; bounded, oldest first out (a hit never reorders the map). */
   readonly #principals = new Map<string, { readonly record: SessionRecord; readonly principal: Principal }>();
 
   constructor(deps: SessionsDeps) {
@@ -140,7 +140,8 @@ export class Sessions {
         subject: r.subject,
         issuer: r.issuer,
         groups: [...r.groups],
-        claims: structuredClone(r.claims) as Record<string, unknown>,
+        // A store hands out fresh claims objects per read (they are frozen here, in place).
+        claims: r.claims as Record<string, unknown>,
         ...(r.email !== undefined ? { email: r.email } : {}),
         ...(r.authTime !== undefined ? { authTime: r.authTime } : {}),
         ...(r.acr !== undefined ? { acr: r.acr } : {}),
@@ -276,7 +277,8 @@ export class Sessions {
     const amr = stringsClaim(c, 'amr') ?? prior?.amr;
     const sealed = seal(id, {
       refreshToken: t.refreshToken ?? priorTokens?.refreshToken,
-      idToken: t.idToken ?? priorTokens?.idToken,
+      // Only when sign-out needs id_token_hint: an ID token triples a session's memory.
+      ...(o.idTokenHint ? { idToken: t.idToken ?? priorTokens?.idToken } : {}),
       ...(o.userinfo ? { accessToken: t.accessToken } : {}),
     });
     return {
@@ -299,9 +301,6 @@ export class Sessions {
     };
   }
 }
-
-/** A store key for a raw session id (admin revocation by id). */
-export { sessionKey };
 
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -13,6 +13,8 @@ export interface SsoSettings {
   readonly secure: boolean;
   readonly sameSite: 'lax' | 'strict';
   readonly redirect: RedirectPolicy;
+  /** A route matches any host (`*`) and no redirect hosts are configured: every host is ours. */
+  readonly anyHost: boolean;
   readonly apiRoutes: ReadonlySet<string>;
   /** `host[:port]`, lower-case, when one host runs every callback. */
   readonly authHost: string | undefined;
@@ -42,6 +44,7 @@ export function ssoSettings(config: Config): SsoSettings {
     secure,
     sameSite: oidc.cookie.sameSite,
     redirect: redirectPolicy(hosts, anyPlainHttp && !oidc.forceHttps),
+    anyHost: !oidc.allowedRedirectHosts && config.routes.some((r) => r.match.host === '*'),
     apiRoutes: new Set(oidc.apiRoutes),
     authHost,
     handoff: authHost !== undefined && domain === undefined,

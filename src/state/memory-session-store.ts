@@ -17,8 +17,11 @@ export interface MemorySessionStoreOptions {
  */
 export class MemorySessionStore implements SessionStore {
   readonly #sessions = new Map<string, Entry>();
-  readonly #bySubject = new Map<string, KeySet>();
-  readonly #bySid = new Map<string, KeySet>();
+  /**
+   * By a 30-bit hash of the provider `sid` (back-channel logouts arrive with every sign-out at
+   * the provider): a small-integer key costs no string; candidates are checked in full.
+   */
+  readonly #bySid = new Map<number, KeySet>();
   readonly #intern = new Interner();
   readonly #max: number;
   #live = 0;
@@ -39,13 +42,13 @@ export class MemorySessionStore implements SessionStore {
     if (prior) this.#unindex(prior);
     const entry = new Entry(record, this.#intern);
     this.#sessions.set(entry.key, entry);
-    this.#index(entry);
+    this.#index(entry, record.sid);
     this.#live += (isLive ? 1 : 0) - (wasLive ? 1 : 0);
   }
 
   touch(key: string, lastSeenAt: number): void {
     const e = this.#sessions.get(key);
-    if (e && e.revokedAt === undefined && lastSeenAt > e.lastSeenAt) e.lastSeenAt = lastSeenAt;
+    if (e !== undefined && e.revokedAt === undefined && lastSeenAt > e.lastSeenAt) e.lastSeenAt = lastSeenAt;
   }
 
   revoke(key: string, nowSeconds: number): number {
@@ -53,24 +56,27 @@ export class MemorySessionStore implements SessionStore {
     if (!e || e.revokedAt !== undefined) return 0;
     this.#unindex(e);
     // The tombstone keeps only what explains the refusal; claims and tokens are dropped.
-    e.revoke(nowSeconds);
+    e.revoke(nowSeconds, this.#intern);
     this.#live--;
     return 1;
   }
 
   revokeSubject(subject: string, issuer: string | undefined, nowSeconds: number): number {
+    // A scan (about 2 ms per 100k sessions): revoking a subject is a rare admin action, and
+    // an index by subject would cost every session ~40 bytes.
     let n = 0;
-    for (const key of keysOf(this.#bySubject.get(subject))) {
-      const e = this.#sessions.get(key);
-      if (e && (issuer === undefined || e.issuer === issuer)) n += this.revoke(key, nowSeconds);
+    for (const [key, e] of this.#sessions) {
+      if (!e.mayBeSubject(subject) || (issuer !== undefined && e.issuer !== issuer)) continue;
+      if (e.subject === subject) n += this.revoke(key, nowSeconds);
     }
     return n;
   }
 
   revokeSid(issuer: string, sid: string, nowSeconds: number): number {
     let n = 0;
-    for (const key of keysOf(this.#bySid.get(sid))) {
-      if (this.#sessions.get(key)?.issuer === issuer) n += this.revoke(key, nowSeconds);
+    for (const key of keysOf(this.#bySid.get(sidHash(sid)))) {
+      const e = this.#sessions.get(key);
+      if (e?.issuer === issuer && e.sid === sid) n += this.revoke(key, nowSeconds);
     }
     return n;
   }
@@ -97,16 +103,14 @@ export class MemorySessionStore implements SessionStore {
 
   close(): void {}
 
-  #index(e: Entry): void {
-    if (e.revokedAt !== undefined) return;
-    addKey(this.#bySubject, e.subject, e.key);
-    if (e.sid !== undefined) addKey(this.#bySid, e.sid, e.key);
+  #index(e: Entry, sid: string | undefined): void {
+    if (e.revokedAt === undefined && sid !== undefined) addKey(this.#bySid, sidHash(sid), e.key);
   }
 
   #unindex(e: Entry): void {
     if (e.revokedAt !== undefined) return;
-    removeKey(this.#bySubject, e.subject, e.key);
-    if (e.sid !== undefined) removeKey(this.#bySid, e.sid, e.key);
+    const sid = e.sid;
+    if (sid !== undefined) removeKey(this.#bySid, sidHash(sid), e.key);
   }
 }
 
@@ -119,68 +123,117 @@ const NONE = -0x3fffffff; // "absent" for optional times (a Smi, keeps the field
 
 const EMPTY: readonly string[] = Object.freeze([]);
 
-/** One session, compact. Implements {@link SessionRecord} with getters over its fields. */
+/** The fields read only off the hot path, kept together in one JSON string (one header, no slots). */
+type Cold = [
+  subject: string,
+  sid: string | null,
+  email: string | null,
+  sealed: string,
+  claims: Record<string, unknown> | null,
+];
+
+/** One-slot cache of the last cold string parsed (see Entry#coldParts). */
+let lastCold = '';
+let lastParts: Cold = ['', null, null, '', null];
+
+/** What many sessions share (one organisation, one provider): held once. */
+interface Profile {
+  readonly issuer: string;
+  readonly acr: string | undefined;
+  readonly amr: readonly string[] | undefined;
+  readonly groups: readonly string[];
+}
+
+/**
+ * One session, compact: what every request reads (times, revocation) in small-integer
+ * fields; what sessions share (issuer, acr, amr, groups) in an interned {@link Profile}; what
+ * only a principal build, a refresh or a revocation reads (subject, sid, email, sealed
+ * tokens, claims) in one JSON string. Implements {@link SessionRecord} with getters; records
+ * from `get()` are views: copy them with {@link copySessionRecord}, not with a spread.
+ */
 class Entry implements SessionRecord {
   readonly key: string;
-  readonly issuer: string;
-  readonly subject: string;
-  readonly sid: string | undefined;
-  readonly email: string | undefined;
-  #groups: readonly string[];
-  /** Claims without sub / iss / email / groups when those equal the record's fields. */
-  #claims: string;
-  #omitted: number;
+  #profile: Profile;
+  #cold: string;
+  /** version << 4 | omitted-claims bits: one small integer for two. */
+  #versionBits: number;
   #authTime: number;
-  readonly acr: string | undefined;
-  #amr: readonly string[] | undefined;
   #createdAt: number;
   #lastSeenAt: number;
   #absoluteExpiresAt: number;
   #tokensExpiresAt: number;
-  #sealed: string;
-  readonly version: number;
   #revokedAt: number;
 
   constructor(r: SessionRecord, intern: Interner) {
     this.key = r.key;
-    this.issuer = intern.string(r.issuer);
-    this.subject = r.subject;
-    this.sid = r.sid;
-    this.email = r.email;
-    this.#groups = intern.list(r.groups);
-    const { json, omitted } = compactClaims(r);
-    this.#claims = json;
-    this.#omitted = omitted;
+    this.#profile = intern.profile(r.issuer, r.acr, r.amr, r.groups);
+    const { rest, omitted } = compactClaims(r);
+    const cold: Cold = [r.subject, r.sid ?? null, r.email ?? null, r.sealed, rest];
+    this.#cold = JSON.stringify(cold);
+    this.#versionBits = r.version * 16 + omitted;
     this.#authTime = r.authTime === undefined ? NONE : r.authTime - TIME_BASE;
-    this.acr = r.acr === undefined ? undefined : intern.string(r.acr);
-    this.#amr = r.amr === undefined ? undefined : intern.list(r.amr);
     this.#createdAt = r.createdAt - TIME_BASE;
     this.#lastSeenAt = r.lastSeenAt - TIME_BASE;
     this.#absoluteExpiresAt = r.absoluteExpiresAt - TIME_BASE;
     this.#tokensExpiresAt = r.tokensExpiresAt - TIME_BASE;
-    this.#sealed = r.sealed;
-    this.version = r.version;
     this.#revokedAt = r.revokedAt === undefined ? NONE : r.revokedAt - TIME_BASE;
   }
 
+  #coldParts(): Cold {
+    // A principal build reads several cold fields in a row: parse once for all of them.
+    if (lastCold !== this.#cold) {
+      lastCold = this.#cold;
+      lastParts = JSON.parse(this.#cold) as Cold;
+    }
+    return lastParts;
+  }
+
+  /** Cheap pre-check for scans: whether the cold part can hold this subject at all. */
+  mayBeSubject(subject: string): boolean {
+    return this.#cold.startsWith(`[${JSON.stringify(subject)},`);
+  }
+
+  get issuer(): string {
+    return this.#profile.issuer;
+  }
+  get subject(): string {
+    return this.#coldParts()[0];
+  }
+  get sid(): string | undefined {
+    return this.#coldParts()[1] ?? undefined;
+  }
+  get email(): string | undefined {
+    return this.#coldParts()[2] ?? undefined;
+  }
+  get sealed(): string {
+    return this.#coldParts()[3];
+  }
   get groups(): readonly string[] {
-    return this.#groups;
+    return this.#profile.groups;
+  }
+  get acr(): string | undefined {
+    return this.#profile.acr;
+  }
+  get amr(): readonly string[] | undefined {
+    return this.#profile.amr;
   }
   /** Parsed on each read: callers cache what they build from it (the principal). */
   get claims(): Readonly<Record<string, unknown>> {
-    if (this.#claims === '') return {};
-    const c = JSON.parse(this.#claims) as Record<string, unknown>;
-    if (this.#omitted & SUB) c.sub = this.subject;
-    if (this.#omitted & ISS) c.iss = this.issuer;
-    if (this.#omitted & EMAIL) c.email = this.email;
-    if (this.#omitted & GROUPS) c.groups = [...this.#groups];
-    return c;
+    const [subject, , email, , stored] = this.#coldParts();
+    if (stored === null) return {};
+    const rest = { ...stored };
+    const omitted = this.#versionBits & 15;
+    if (omitted & SUB) rest.sub = subject;
+    if (omitted & ISS) rest.iss = this.issuer;
+    if (omitted & EMAIL) rest.email = email;
+    if (omitted & GROUPS) rest.groups = [...this.groups];
+    return rest;
+  }
+  get version(): number {
+    return Math.floor(this.#versionBits / 16);
   }
   get authTime(): number | undefined {
     return this.#authTime === NONE ? undefined : this.#authTime + TIME_BASE;
-  }
-  get amr(): readonly string[] | undefined {
-    return this.#amr;
   }
   get createdAt(): number {
     return this.#createdAt + TIME_BASE;
@@ -197,44 +250,44 @@ class Entry implements SessionRecord {
   get tokensExpiresAt(): number {
     return this.#tokensExpiresAt + TIME_BASE;
   }
-  get sealed(): string {
-    return this.#sealed;
-  }
   get revokedAt(): number | undefined {
     return this.#revokedAt === NONE ? undefined : this.#revokedAt + TIME_BASE;
   }
 
-  /** Become a tombstone: no claims, no tokens. */
-  revoke(nowSeconds: number): void {
+  /** Become a tombstone: subject and issuer stay (to say whose), no claims, no tokens. */
+  revoke(nowSeconds: number, intern: Interner): void {
     this.#revokedAt = nowSeconds - TIME_BASE;
-    this.#claims = '';
-    this.#omitted = 0;
-    this.#sealed = '';
-    this.#groups = EMPTY;
-    this.#amr = undefined;
+    this.#cold = JSON.stringify([this.subject, null, null, '', null] satisfies Cold);
+    this.#versionBits -= this.#versionBits & 15;
+    this.#profile = intern.profile(this.issuer, undefined, undefined, EMPTY);
   }
 
   toJSON(): SessionRecord {
-    return {
-      key: this.key,
-      issuer: this.issuer,
-      subject: this.subject,
-      sid: this.sid,
-      email: this.email,
-      groups: this.groups,
-      claims: this.claims,
-      authTime: this.authTime,
-      acr: this.acr,
-      amr: this.amr,
-      createdAt: this.createdAt,
-      lastSeenAt: this.lastSeenAt,
-      absoluteExpiresAt: this.absoluteExpiresAt,
-      tokensExpiresAt: this.tokensExpiresAt,
-      sealed: this.sealed,
-      version: this.version,
-      revokedAt: this.revokedAt,
-    };
+    return copySessionRecord(this);
   }
+}
+
+/** A plain-object copy of a record (records from a store may be views with getters). */
+export function copySessionRecord(r: SessionRecord): SessionRecord {
+  return {
+    key: r.key,
+    issuer: r.issuer,
+    subject: r.subject,
+    sid: r.sid,
+    email: r.email,
+    groups: r.groups,
+    claims: r.claims,
+    authTime: r.authTime,
+    acr: r.acr,
+    amr: r.amr,
+    createdAt: r.createdAt,
+    lastSeenAt: r.lastSeenAt,
+    absoluteExpiresAt: r.absoluteExpiresAt,
+    tokensExpiresAt: r.tokensExpiresAt,
+    sealed: r.sealed,
+    version: r.version,
+    revokedAt: r.revokedAt,
+  };
 }
 
 const SUB = 1;
@@ -242,8 +295,8 @@ const ISS = 2;
 const EMAIL = 4;
 const GROUPS = 8;
 
-/** The claims as JSON, leaving out sub / iss / email / groups when they repeat record fields. */
-function compactClaims(r: SessionRecord): { json: string; omitted: number } {
+/** The claims without sub / iss / email / groups when they repeat record fields (null when empty). */
+function compactClaims(r: SessionRecord): { rest: Record<string, unknown> | null; omitted: number } {
   const rest: Record<string, unknown> = {};
   let omitted = 0;
   let any = false;
@@ -257,7 +310,7 @@ function compactClaims(r: SessionRecord): { json: string; omitted: number } {
       any = true;
     }
   }
-  return { json: any || omitted ? JSON.stringify(rest) : '', omitted };
+  return { rest: any || omitted ? rest : null, omitted };
 }
 
 function sameList(value: unknown, list: readonly string[]): boolean {
@@ -272,6 +325,7 @@ function sameList(value: unknown, list: readonly string[]): boolean {
 class Interner {
   readonly #strings = new Map<string, string>();
   readonly #lists = new Map<string, readonly string[]>();
+  readonly #profiles = new Map<string, Profile>();
   readonly #max: number;
 
   constructor(max = 50_000) {
@@ -283,6 +337,25 @@ class Interner {
     if (have !== undefined) return have;
     if (this.#strings.size < this.#max) this.#strings.set(s, s);
     return s;
+  }
+
+  profile(
+    issuer: string,
+    acr: string | undefined,
+    amr: readonly string[] | undefined,
+    groups: readonly string[],
+  ): Profile {
+    const id = `${issuer}\u0001${acr ?? ''}\u0001${amr?.join('\u0000') ?? '\u0002'}\u0001${groups.join('\u0000')}`;
+    const have = this.#profiles.get(id);
+    if (have !== undefined) return have;
+    const p: Profile = Object.freeze({
+      issuer: this.string(issuer),
+      acr: acr === undefined ? undefined : this.string(acr),
+      amr: amr === undefined ? undefined : this.list(amr),
+      groups: this.list(groups),
+    });
+    if (this.#profiles.size < this.#max) this.#profiles.set(id, p);
+    return p;
   }
 
   list(list: readonly string[]): readonly string[] {
@@ -299,7 +372,14 @@ class Interner {
 /** A set of keys that costs one string while it holds one key (most subjects have one session). */
 type KeySet = string | Set<string>;
 
-function addKey(index: Map<string, KeySet>, name: string, key: string): void {
+/** FNV-1a, folded to 30 bits (a V8 small integer). */
+function sidHash(sid: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < sid.length; i++) h = Math.imul(h ^ sid.charCodeAt(i), 0x01000193);
+  return (h >>> 2) & 0x3fffffff;
+}
+
+function addKey(index: Map<number, KeySet>, name: number, key: string): void {
   const have = index.get(name);
   if (have === undefined) index.set(name, key);
   else if (typeof have === 'string') {
@@ -307,7 +387,7 @@ function addKey(index: Map<string, KeySet>, name: string, key: string): void {
   } else have.add(key);
 }
 
-function removeKey(index: Map<string, KeySet>, name: string, key: string): void {
+function removeKey(index: Map<number, KeySet>, name: number, key: string): void {
   const have = index.get(name);
   if (have === undefined) return;
   if (typeof have === 'string') {

@@ -12,7 +12,7 @@
 
 /** One session. Only `sealed` holds secrets, and only in encrypted form. */
 export interface SessionRecord {
-  /** base64url SHA-256 of the session id (43 characters). */
+  /** The store key: the first 22 characters of base64url SHA-256(session id) (132 bits). */
   readonly key: string;
   readonly issuer: string;
   readonly subject: string;
