@@ -69,12 +69,9 @@ for (let i = 0; i < (input.sessions ?? 10_000); i++) {
 const gateway = await Gateway.start({
   configText: text,
   logger: createLogger('error'),
-  parts: engineParts({ extraAuthenticators: () => [sso.authenticator] }),
+  parts: engineParts(),
   watch: false,
-  reserved: sso.reserved,
-  adminRoutes: sso.adminRoutes,
-  challenge: sso.respond,
-  filterCookie: sso.filterCookie,
+  sso,
 });
 process.stdout.write(`${JSON.stringify({ port: gateway.listenerPort('web'), host: HOST, cookie })}\n`);
 const quit = () => process.exit(0);

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { runCheck } from './check.ts';
-import { runDemo } from './demo.ts';
 import { runExplain } from './explain.ts';
 import { runKeysGenerate } from './keys.ts';
 import { runManifests } from './manifests.ts';
@@ -60,7 +59,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (!config) return usageError('check needs -c FILE');
       return runCheck(config, out, values.json === true);
     case 'demo':
-      return runDemo(out, err);
+      // loaded on demand: the demo needs development dependencies (oidc-provider)
+      return (await import('./demo.ts')).runDemo(out, err);
     case 'keys':
       if (parsed.positionals[0] !== 'generate')
         return usageError('usage: gatehouse keys generate [--alg ES256|EdDSA] --out FILE');

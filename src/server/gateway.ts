@@ -17,7 +17,9 @@ import { Metrics } from '../metrics/index.ts';
 import type { Decision, RequestInfo } from '../model/index.ts';
 import { channels, publish } from '../observe/index.ts';
 import { type ProxyContext, Tunnels, UpstreamPools } from '../proxy/index.ts';
+import { createSso, type Sso } from '../sso/index.ts';
 import { type AdminRoute, startAdmin } from './admin.ts';
+import { authorizeAdminWrite } from './admin-auth.ts';
 import { watchFiles } from './file-watch.ts';
 import { type ClientCertificateOptions, type RunningListener, startListener } from './listeners.ts';
 import { describeError } from './log.ts';
@@ -35,6 +37,11 @@ export interface GatewayOptions {
   readonly nowSeconds?: () => number;
   readonly clientCertificates?: ClientCertificateOptions;
   readonly reserved?: ReadonlyMap<string, ReservedHandler>;
+  /**
+   * A caller-owned SSO instance (tests); by default the gateway creates one when
+   * `identity.oidc` is configured. Its endpoints, challenge and session authenticator are wired in.
+   */
+  readonly sso?: Sso;
   readonly adminRoutes?: ReadonlyMap<string, AdminRoute>;
   /** Answers a denial itself when it can (SSO sign-in redirect, API 401, access-denied page); see ProxyContext. */
   readonly challenge?: NonNullable<ProxyContext['challenge']>;
@@ -68,6 +75,7 @@ export class Gateway {
   #metrics = new Metrics();
   #pools = new UpstreamPools();
   #propagation = new Propagation();
+  #sso?: Sso;
   #tunnels = new Tunnels();
   #recheckTimer?: NodeJS.Timeout;
   readonly #forwardAuth = new ForwardAuth({
@@ -216,6 +224,23 @@ export class Gateway {
     channels.assertionTrimmed.subscribe(this.#onTrim);
     const loaded = await this.#load();
     if (!loaded.ok) throw new ConfigRejectedError(loaded.problems, this.#o.configFile);
+    if (this.#o.sso) {
+      this.#sso = this.#o.sso; // created and closed by the caller (tests, benchmarks)
+    } else if (loaded.config.identity.oidc) {
+      // people sign in through the OIDC provider; the session authenticator joins the chain
+      const config = loaded.config;
+      try {
+        this.#sso = createSso(config, {
+          nowSeconds: () => Math.floor(this.#now()),
+          authorizeAdmin: (q, r) => authorizeAdminWrite(this.#engine?.config ?? config, q, r),
+        });
+      } catch (err) {
+        throw new ConfigRejectedError(
+          [{ severity: 'error', pointer: '/identity/oidc', message: describeError(err).message }],
+          this.#o.configFile,
+        );
+      }
+    }
     const built = this.#compile(loaded, 1);
     if (!built.ok) throw new ConfigRejectedError(built.problems, this.#o.configFile);
     built.commit();
@@ -225,12 +250,14 @@ export class Gateway {
     this.#generation = 1;
     this.#audit = new AuditLog({ output: loaded.config.audit.output });
     const reserved = new Map(this.#o.reserved ?? []);
+    if (this.#sso) for (const [path, handler] of this.#sso.reserved) reserved.set(path, handler);
     reserved.set(JWKS_PATH, (_info, req, res) => this.#propagation.serveJwks(req, res, this.#now()));
     for (const [path, handler] of this.#forwardAuth.reservedHandlers(loaded.config))
       reserved.set(path, handler);
     const forwardAuthListener = loaded.config.forwardAuth?.listener;
     const dedicated = this.#forwardAuth.dedicatedHandler();
     const adminRoutes = new Map(this.#o.adminRoutes ?? []);
+    if (this.#sso) for (const [path, handler] of this.#sso.adminRoutes) adminRoutes.set(path, handler);
     adminRoutes.set(JWKS_PATH, (req, res) => this.#propagation.serveJwks(req, res, this.#now()));
     const ctx = {
       current: () => this.#engine,
@@ -240,8 +267,16 @@ export class Gateway {
       reserved: reservedPaths(reserved),
       propagate: (d: Decision, r: CompiledRoute, i: RequestInfo, n: number) =>
         this.#propagation.headers(d, r, i, n),
-      ...(this.#o.challenge ? { challenge: this.#o.challenge } : {}),
-      ...(this.#o.filterCookie ? { filterCookie: this.#o.filterCookie } : {}),
+      ...(this.#o.challenge
+        ? { challenge: this.#o.challenge }
+        : this.#sso
+          ? { challenge: this.#sso.respond }
+          : {}),
+      ...(this.#o.filterCookie
+        ? { filterCookie: this.#o.filterCookie }
+        : this.#sso
+          ? { filterCookie: this.#sso.filterCookie }
+          : {}),
     };
     try {
       for (const l of loaded.config.listeners) {
@@ -310,6 +345,20 @@ export class Gateway {
     reloadAll();
   }
 
+  /** Engine parts, with the SSO session authenticator appended to the chain when SSO is on. */
+  #parts(): EngineParts | undefined {
+    const parts = this.#o.parts;
+    const sso = this.#sso;
+    if (!sso) return parts;
+    return {
+      ...parts,
+      buildAuthenticators: (config, previous) => {
+        const built = parts?.buildAuthenticators?.(config, previous) ?? { authenticators: [], problems: [] };
+        return { ...built, authenticators: [...built.authenticators, sso.authenticator] };
+      },
+    };
+  }
+
   /** Keys + engine for a loaded config, every problem located by line; nothing applied until commit(). */
   #compile(
     loaded: Extract<LoadOutcome, { ok: true }>,
@@ -322,7 +371,7 @@ export class Gateway {
     const keys = this.#propagation.prepare(loaded.config, this.#now());
     const keyErrors = keys.problems.filter((p) => p.severity === 'error');
     if (keyErrors.length > 0) return { ok: false, problems: locate(keyErrors) };
-    const built = buildEngine(loaded.config, generation, this.#o.parts, previous);
+    const built = buildEngine(loaded.config, generation, this.#parts(), previous);
     if (!built.ok) return { ok: false, problems: locate(built.problems) };
     return {
       ok: true,
@@ -427,6 +476,7 @@ export class Gateway {
     this.#admin?.close();
     if (this.#recheckTimer) clearInterval(this.#recheckTimer);
     this.#tunnels.closeAll();
+    if (!this.#o.sso) this.#sso?.close();
     await this.#forwardAuth.stop();
     this.#stopBundleWatch?.();
     await this.#pools.close();
@@ -458,6 +508,14 @@ function restartOnlyChanges(before: Config, after: Config): ConfigProblem[] {
       code: 'restart-required',
       pointer: '/admin',
       message: 'admin listener changes take effect after a restart',
+    });
+  }
+  if (JSON.stringify(before.identity.oidc) !== JSON.stringify(after.identity.oidc)) {
+    out.push({
+      severity: 'warning',
+      code: 'restart-required',
+      pointer: '/identity/oidc',
+      message: 'sign-in (identity.oidc) changes take effect after a restart',
     });
   }
   const faFixed = (c: Config) =>

@@ -32,7 +32,9 @@ export function engineParts(options: PartsOptions = {}): EngineParts {
       for (const [name, policy] of Object.entries(config.policies)) {
         const pointer = `/policies/${name.replaceAll('~', '~0').replaceAll('/', '~1')}`;
         const r = compilePolicy(policy, { pointer, name });
-        if (r.errors) for (const e of r.errors) problems.push({ severity: 'error', pointer: e.pointer, message: e.message });
+        if (r.errors)
+          for (const e of r.errors)
+            problems.push({ severity: 'error', pointer: e.pointer, message: e.message });
         else named[name] = r.policy;
         for (const w of lintPolicy(policy, pointer)) problems.push({ severity: 'warning', ...w });
       }
@@ -42,9 +44,13 @@ export function engineParts(options: PartsOptions = {}): EngineParts {
       const problems: ConfigProblem[] = [];
       if (route.policy === undefined) return { problems };
       const pointer = `/routes/${index}/policy`;
-      const r = compilePolicy(route.policy, { pointer, namedPolicies: named as Record<string, CompiledPolicy> });
+      const r = compilePolicy(route.policy, {
+        pointer,
+        namedPolicies: named as Record<string, CompiledPolicy>,
+      });
       if (r.errors) {
-        for (const e of r.errors) problems.push({ severity: 'error', pointer: e.pointer, message: e.message });
+        for (const e of r.errors)
+          problems.push({ severity: 'error', pointer: e.pointer, message: e.message });
         return { problems };
       }
       if (typeof route.policy !== 'string') {
@@ -78,7 +84,11 @@ export function engineParts(options: PartsOptions = {}): EngineParts {
           authenticators.push(createMtlsAuthenticator(mtls, { watch: !options.checkOnly }));
         } catch (err) {
           const e = err as Error & { pointer?: string };
-          problems.push({ severity: 'error', pointer: e.pointer ?? '/identity/mtls/trustDomains', message: e.message });
+          problems.push({
+            severity: 'error',
+            pointer: e.pointer ?? '/identity/mtls/trustDomains',
+            message: e.message,
+          });
         }
       }
       if (config.identity.jwt.length > 0) {

@@ -168,13 +168,10 @@ export async function startSsoStack(o: StackOptions = {}): Promise<SsoStack> {
   const gateway = await Gateway.start({
     configText: text,
     logger: testLogger,
-    parts: engineParts({ extraAuthenticators: () => [sso.authenticator] }),
+    parts: engineParts(),
     watch: false,
     nowSeconds: clock.now,
-    reserved: sso.reserved,
-    adminRoutes: sso.adminRoutes,
-    challenge: sso.respond,
-    filterCookie: sso.filterCookie,
+    sso,
   });
   return {
     idp,
