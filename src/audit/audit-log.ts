@@ -1,4 +1,4 @@
-import { channels, type RequestFinishedEvent } from '../observe/index.ts';
+import { channels, type RequestFinishedEvent, type SessionEvent } from '../observe/index.ts';
 import { LineWriter } from './line-writer.ts';
 import { decisionLine } from './record.ts';
 
@@ -22,6 +22,24 @@ export class AuditLog {
     }
   };
 
+  readonly #onSession = (message: unknown) => {
+    try {
+      const e = message as SessionEvent;
+      this.#writer.write(
+        `{"log":"audit","time":"${new Date().toISOString()}","event":"session",${JSON.stringify({
+          type: e.type,
+          ...(e.subject !== undefined ? { subject: e.subject } : {}),
+          ...(e.issuer !== undefined ? { issuer: e.issuer } : {}),
+          ...(e.session !== undefined ? { session: e.session } : {}),
+          ...(e.count !== undefined ? { count: e.count } : {}),
+          ...(e.detail !== undefined ? { detail: e.detail } : {}),
+        }).slice(1)}\n`,
+      );
+    } catch {
+      this.#writer.dropped++;
+    }
+  };
+
   constructor(options: AuditOptions) {
     const target =
       options.output === 'stdout'
@@ -31,6 +49,7 @@ export class AuditLog {
           : (options.output as { file: string }).file;
     this.#writer = new LineWriter(target);
     channels.requestFinished.subscribe(this.#onFinished);
+    channels.session.subscribe(this.#onSession);
   }
 
   /** Lines dropped because the output could not keep up. */
@@ -41,6 +60,7 @@ export class AuditLog {
   /** Stop listening and write what is buffered. */
   close(): void {
     channels.requestFinished.unsubscribe(this.#onFinished);
+    channels.session.unsubscribe(this.#onSession);
     this.#writer.close();
   }
 }
