@@ -44,7 +44,8 @@ class PathTable<T> {
     for (let i = path.length; i >= 2; i--) {
       if ((i === path.length || path.charCodeAt(i) === 0x2f) && path.charCodeAt(i - 1) !== 0x2f) {
         const key = path.slice(0, i);
-        if (this.prefix.has(key)) return this.prefix.get(key);
+        const hit = this.prefix.get(key);
+        if (hit !== undefined || this.prefix.has(key)) return hit;
       }
     }
     return this.prefix.has('/') ? this.prefix.get('/') : undefined;
@@ -111,9 +112,16 @@ function wildcardFor<T>(wildcards: Map<string, PathTable<T>>, name: string): Pat
 
 /** ASCII lower-case and one trailing dot dropped; undefined for non-ASCII (never a route). */
 function lookupName(host: string): string | undefined {
-  if (!/^[\x00-\x7f]*$/.test(host)) return undefined;
-  const lower = host.toLowerCase();
-  return lower.endsWith('.') ? lower.slice(0, -1) : lower;
+  // one pass: refuse non-ASCII, and lower-case only when needed (the proxy passes hosts
+  // already canonical, so the common case allocates nothing)
+  let upper = false;
+  for (let i = 0; i < host.length; i++) {
+    const c = host.charCodeAt(i);
+    if (c > 0x7f) return undefined;
+    if (c >= 0x41 && c <= 0x5a) upper = true;
+  }
+  const lower = upper ? host.toLowerCase() : host;
+  return lower.charCodeAt(lower.length - 1) === 0x2e ? lower.slice(0, -1) : lower;
 }
 
 function parseHostPattern(pattern: string): HostPattern {
