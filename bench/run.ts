@@ -36,9 +36,10 @@ async function main(): Promise<number> {
     return 0;
   }
   if (options.list) {
+    const width = Math.max(...SCENARIOS.map((s) => s.name.length));
     for (const s of SCENARIOS) {
       process.stdout.write(
-        `${s.name.padEnd(20)} ${s.baseline ? `vs ${s.baseline}` : 'baseline'}: ${s.description}\n`,
+        `${s.name.padEnd(width)} ${s.baseline ? `vs ${s.baseline}` : 'baseline'}: ${s.description}\n`,
       );
     }
     return 0;

@@ -30,7 +30,8 @@ export async function autocannonTool(): Promise<LoadTool | Error> {
         connections: spec.connections,
         duration: spec.durationS,
         timeout: 5,
-        headers: spec.host ? { host: spec.host } : {},
+        headers: { ...spec.headers, ...(spec.host ? { host: spec.host } : {}) },
+        ...(spec.uniquePathPrefix ? { requests: [uniquePathRequest(spec.uniquePathPrefix)] } : {}),
       });
       const guard = setTimeout(() => instance.stop(), (spec.durationS + 15) * 1000);
       const result = await instance;
@@ -44,4 +45,12 @@ export async function autocannonTool(): Promise<LoadTool | Error> {
       };
     },
   };
+}
+
+/** An autocannon request whose path carries a counter, so no two requests are alike. */
+function uniquePathRequest(prefix: string): {
+  setupRequest(req: Record<string, unknown>): Record<string, unknown>;
+} {
+  let n = 0;
+  return { setupRequest: (req) => ({ ...req, path: `${prefix}${++n}` }) };
 }

@@ -27,6 +27,8 @@ export interface StartGatehouseOptions {
   extra?: Record<string, unknown>;
   /** How long /readyz may take to answer 200, in ms (default 20000). */
   readyTimeoutMs?: number;
+  /** `tls` of the bench listener (certFile, keyFile, clientCertificates): it then serves HTTPS. */
+  tls?: Record<string, unknown>;
 }
 
 /**
@@ -39,9 +41,11 @@ export function gatehouseConfig(options: {
   routes: RouteInput[];
   auditFile: string;
   extra?: Record<string, unknown>;
+  tls?: Record<string, unknown>;
 }): Record<string, unknown> {
+  const listener = { name: 'bench', address: '127.0.0.1', port: options.port };
   return {
-    listeners: [{ name: 'bench', address: '127.0.0.1', port: options.port }],
+    listeners: [options.tls ? { ...listener, tls: options.tls } : listener],
     admin: { address: '127.0.0.1', port: options.adminPort },
     proxy: { shutdownGraceMs: 1000 },
     routes: options.routes,
@@ -76,7 +80,7 @@ export async function startGatehouse(
   routes: RouteInput[],
   options: StartGatehouseOptions = {},
 ): Promise<RunningGatehouse> {
-  const { extra, readyTimeoutMs = READY_TIMEOUT_MS } = options;
+  const { extra, tls, readyTimeoutMs = READY_TIMEOUT_MS } = options;
   const cli = join(ctx.repoRoot, 'src/cli/main.ts');
   if (!existsSync(cli)) skip('Gatehouse CLI not found (src/cli/main.ts does not exist yet)');
   const port = await freePort();
@@ -87,6 +91,7 @@ export async function startGatehouse(
     routes,
     auditFile: join(ctx.tmpDir, 'audit.log'),
     extra,
+    tls,
   });
   const problem = await schemaProblem(ctx.repoRoot, config);
   if (problem) skip(`bench config rejected by src/config/schema.ts: ${problem}`);
@@ -112,5 +117,5 @@ export async function startGatehouse(
       : `/readyz not 200 within ${readyTimeoutMs} ms`;
     skip(`Gatehouse ${state}: ${child.logTail(3) || 'no output'}`);
   }
-  return { baseUrl: `http://127.0.0.1:${port}`, adminUrl, configFile };
+  return { baseUrl: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`, adminUrl, configFile };
 }

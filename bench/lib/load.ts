@@ -12,6 +12,10 @@ export interface LoadRun {
   url: string;
   /** Host header (default: from the URL). */
   host?: string;
+  /** Extra request headers on every request. */
+  headers?: Record<string, string>;
+  /** When set, request N goes to `<uniquePathPrefix><N>` instead of the URL's path (no two alike). */
+  uniquePathPrefix?: string;
   durationS: number;
   connections: number;
   /** wrk threads; ignored by autocannon. */

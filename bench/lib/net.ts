@@ -28,7 +28,7 @@ export interface HttpAnswer {
 /** One GET with a fresh connection; rejects on network error or after `timeoutMs` (default 2000). */
 export function httpGet(
   url: string,
-  options: { host?: string; timeoutMs?: number } = {},
+  options: { host?: string; timeoutMs?: number; headers?: Record<string, string> } = {},
 ): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const req = request(
@@ -36,7 +36,7 @@ export function httpGet(
       {
         method: 'GET',
         agent: false,
-        headers: options.host ? { host: options.host } : {},
+        headers: { ...options.headers, ...(options.host ? { host: options.host } : {}) },
         timeout: options.timeoutMs ?? 2000,
       },
       (res) => {

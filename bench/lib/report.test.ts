@@ -51,6 +51,25 @@ test('a target is missed when either rps or p99 is out of bounds', () => {
   assert.equal(fewer[1]!.targetMet, false);
 });
 
+test('absolute latency targets are judged without a baseline', () => {
+  const rows = buildRows(
+    [
+      scenario('fast', null, { maxP50Ms: 0.001, maxP99Ms: 0.005 }),
+      scenario('slow-tail', null, { maxP50Ms: 0.001, maxP99Ms: 0.005 }),
+      scenario('skipped', null, { maxP50Ms: 0.001 }),
+    ],
+    new Map<string, Outcome>([
+      ['fast', { measurement: { rps: 2e6, p50Ms: 0.0005, p99Ms: 0.002, errors: null } }],
+      ['slow-tail', { measurement: { rps: 2e6, p50Ms: 0.0005, p99Ms: 0.009, errors: null } }],
+      ['skipped', { skipped: 'no module' }],
+    ]),
+  );
+  assert.deepEqual(
+    rows.map((r) => r.targetMet),
+    [true, false, null],
+  );
+});
+
 test('skipped scenarios keep their reason and null figures; dependents get no ratio', () => {
   const rows = buildRows(
     [scenario('base', null), scenario('gh', 'base', { minRatio: 1 })],

@@ -65,10 +65,14 @@ export function buildRows(scenarios: Scenario[], outcomes: Map<string, Outcome>)
     const p99Ratio = m && base && base.p99Ms > 0 ? Number((m.p99Ms / base.p99Ms).toFixed(3)) : null;
     let targetMet: boolean | null = null;
     const target = scenario.target;
-    if (target && ratio !== null) {
+    // Ratio targets need the baseline's figures; absolute ones only the scenario's.
+    const needsBaseline = target?.minRatio !== undefined || target?.maxP99Ratio !== undefined;
+    if (target && m && (!needsBaseline || ratio !== null)) {
       targetMet =
-        (target.minRatio === undefined || ratio >= target.minRatio) &&
-        (target.maxP99Ratio === undefined || (p99Ratio !== null && p99Ratio <= target.maxP99Ratio));
+        (target.minRatio === undefined || (ratio !== null && ratio >= target.minRatio)) &&
+        (target.maxP99Ratio === undefined || (p99Ratio !== null && p99Ratio <= target.maxP99Ratio)) &&
+        (target.maxP50Ms === undefined || m.p50Ms <= target.maxP50Ms) &&
+        (target.maxP99Ms === undefined || m.p99Ms <= target.maxP99Ms);
     }
     return {
       name: scenario.name,

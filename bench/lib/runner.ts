@@ -102,7 +102,7 @@ export async function runScenarios(
     if (tool instanceof Error) skip(tool.message);
     let probe: Awaited<ReturnType<typeof httpGet>>;
     try {
-      probe = await httpGet(target.url, { host: target.host, timeoutMs: 5000 });
+      probe = await httpGet(target.url, { host: target.host, headers: target.headers, timeoutMs: 5000 });
     } catch (error) {
       skip(`probe of ${target.url} failed: ${(error as Error).message}`);
     }
@@ -112,6 +112,8 @@ export async function runScenarios(
     const spec = {
       url: target.url,
       host: target.host,
+      headers: target.headers,
+      uniquePathPrefix: target.uniquePathPrefix,
       connections: options.connections,
       threads: options.threads,
     };

@@ -24,6 +24,10 @@ export interface HttpTarget {
   url: string;
   /** Host header to send (default: the URL's host). */
   host?: string;
+  /** Extra request headers on every request (e.g. Authorization). */
+  headers?: Record<string, string>;
+  /** When set, request N goes to `<uniquePathPrefix><N>` (defeats per-path caches); the probe uses the URL. */
+  uniquePathPrefix?: string;
 }
 
 /** The shared bare upstream. */
@@ -58,6 +62,10 @@ export interface Target {
   minRatio?: number;
   /** Highest acceptable p99 ratio (p99 / baseline p99). */
   maxP99Ratio?: number;
+  /** Highest acceptable median latency, in ms (absolute: for micro-benchmarks without a baseline). */
+  maxP50Ms?: number;
+  /** Highest acceptable 99th percentile latency, in ms (absolute). */
+  maxP99Ms?: number;
 }
 
 /** A benchmark scenario. */

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { findExecutable } from './which.ts';
-import { parseWrkOutput, wrkTool } from './wrk.ts';
+import { parseWrkOutput, uniquePathScript, wrkTool } from './wrk.ts';
 
 test('the result line is found among wrk output and converted', () => {
   const stdout = [
@@ -61,4 +61,49 @@ test('a real wrk run reports throughput, latencies and non-2xx answers', {
     server.closeAllConnections();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('with uniquePathPrefix every request gets its own path, headers still sent', {
+  skip: !wrk && 'wrk not installed',
+}, async () => {
+  const paths = new Set<string>();
+  let requests = 0;
+  let withHeader = 0;
+  const server = createServer((req, res) => {
+    requests++;
+    paths.add(req.url ?? '');
+    if (req.headers['x-bench'] === 'yes') withHeader++;
+    res.writeHead(200, { 'content-length': 2 });
+    res.end('ok');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const dir = mkdtempSync(join(tmpdir(), 'bench-wrk-test-'));
+  try {
+    const tool = wrkTool(wrk!, dir);
+    const result = await tool.run({
+      url: `http://127.0.0.1:${port}/`,
+      durationS: 1,
+      connections: 4,
+      threads: 2,
+      headers: { 'X-Bench': 'yes' },
+      uniquePathPrefix: '/item/',
+    });
+    assert.equal(result.errors, 0);
+    assert.ok(requests > 100, `requests ${requests}`);
+    assert.equal(paths.size, requests, 'no path seen twice');
+    assert.ok(
+      [...paths].every((p) => /^\/item\/\d+$/.test(p)),
+      [...paths].slice(0, 3).join(' '),
+    );
+    assert.equal(withHeader, requests);
+  } finally {
+    server.close();
+    server.closeAllConnections();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a unique-path prefix that is not a plain path is refused', () => {
+  assert.throws(() => uniquePathScript('/x"; os.exit() --', tmpdir()), /not a plain path/);
 });

@@ -4,10 +4,36 @@
  * from lib/gatehouse.ts) and list it below, after its baseline.
  */
 import type { Scenario } from '../lib/types.ts';
+import {
+  gatehouseAssertion,
+  gatehouseAssertionUniquePaths,
+  gatehouseNoAssertion,
+  gatehouseNoAssertionUniquePaths,
+} from './gatehouse-assertion.ts';
+import { gatehouseJwtWarm } from './gatehouse-jwt.ts';
 import { gatehousePublic } from './gatehouse-public.ts';
+import { grpcExtAuthzChecks } from './grpc-ext-authz-checks.ts';
+import {
+  assertionSignEddsa,
+  assertionSignEs256,
+  celEval,
+  celEvalInPolicy,
+  compile10kRoutes,
+  configLoad10kRoutes,
+  decide10kRoutes,
+  decide10Routes,
+  decideTypical,
+  jwtVerifyColdEddsa,
+  jwtVerifyColdEs256,
+  jwtVerifyColdPs256,
+  jwtVerifyColdRs256,
+  jwtVerifyWarm,
+} from './micro.ts';
+import { nginxForwardAuthJwt, nginxForwardAuthNoop } from './nginx-forward-auth-jwt.ts';
 import { nginxProxyPass } from './nginx-proxy-pass.ts';
 import { nodeProxyMinimal } from './node-proxy-minimal.ts';
 import { routeLookup1k, routeLookup10, routeLookup10k } from './route-lookup.ts';
+import { mtlsHandshakes, mtlsKeepAlive, tlsHandshakes, tlsKeepAlive } from './tls-handshakes.ts';
 import { upstreamDirect } from './upstream-direct.ts';
 
 /** Every scenario, in run order (a baseline comes before the scenarios measured against it). */
@@ -15,10 +41,36 @@ export const SCENARIOS: readonly Scenario[] = [
   upstreamDirect,
   nodeProxyMinimal,
   nginxProxyPass,
+  nginxForwardAuthNoop,
+  nginxForwardAuthJwt,
+  grpcExtAuthzChecks,
   gatehousePublic,
+  gatehouseJwtWarm,
+  gatehouseNoAssertion,
+  gatehouseAssertion,
+  gatehouseNoAssertionUniquePaths,
+  gatehouseAssertionUniquePaths,
+  tlsHandshakes,
+  mtlsHandshakes,
+  tlsKeepAlive,
+  mtlsKeepAlive,
   routeLookup10,
   routeLookup1k,
   routeLookup10k,
+  decideTypical,
+  decide10Routes,
+  decide10kRoutes,
+  celEval,
+  celEvalInPolicy,
+  compile10kRoutes,
+  configLoad10kRoutes,
+  jwtVerifyColdRs256,
+  jwtVerifyColdPs256,
+  jwtVerifyColdEs256,
+  jwtVerifyColdEddsa,
+  jwtVerifyWarm,
+  assertionSignEs256,
+  assertionSignEddsa,
 ];
 
 /** The scenarios named in `only` plus their baselines, in registry order; all when `only` is null. */

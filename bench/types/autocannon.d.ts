@@ -21,6 +21,8 @@ declare module 'autocannon' {
     duration?: number;
     timeout?: number;
     headers?: Record<string, string>;
+    /** Request sequence; `setupRequest` may rewrite each request (e.g. its path). */
+    requests?: { setupRequest?(req: Record<string, unknown>): Record<string, unknown> }[];
   }
   interface Instance extends PromiseLike<Result> {
     stop(): void;

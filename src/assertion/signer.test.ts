@@ -240,3 +240,17 @@ describe('key ring rotation', () => {
     assert.throws(() => r.signingKey(1));
   });
 });
+
+describe('ES256 signature encoding', () => {
+  it('DER signatures convert to JWS r || s that verify, over many keys and inputs', async () => {
+    const { derToP1363 } = await import('./signer.ts');
+    const { generateKeyPairSync: gen, sign: nodeSign, verify } = await import('node:crypto');
+    for (let i = 0; i < 200; i++) {
+      const { privateKey, publicKey } = gen('ec', { namedCurve: 'prime256v1' });
+      const data = Buffer.from(`input-${i}`);
+      const p1363 = derToP1363(nodeSign('sha256', data, privateKey), 32);
+      assert.equal(p1363.length, 64);
+      assert.ok(verify('sha256', data, { key: publicKey, dsaEncoding: 'ieee-p1363' }, p1363), `round ${i}`);
+    }
+  });
+});

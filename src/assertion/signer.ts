@@ -139,11 +139,28 @@ export class AssertionSigner {
 
 function signWith(key: SigningKey, payload: string): string {
   const input = `${key.headerB64}.${Buffer.from(payload).toString('base64url')}`;
+  // a bare KeyObject is the fast path of node:crypto (an options object costs ~2x for ECDSA):
+  // sign DER, then convert to the fixed-size r || s form JWS wants
   const signature =
     key.alg === 'EdDSA'
       ? sign(null, Buffer.from(input), key.privateKey)
-      : sign('sha256', Buffer.from(input), { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
+      : derToP1363(sign('sha256', Buffer.from(input), key.privateKey), 32);
   return `${input}.${signature.toString('base64url')}`;
+}
+
+/** An ECDSA signature from DER (SEQUENCE of two INTEGERs) to JWS form: r || s, `size` bytes each. */
+export function derToP1363(der: Buffer, size: number): Buffer {
+  let i = 2;
+  if (der[1]! & 0x80) i += der[1]! & 0x7f;
+  const out = Buffer.alloc(size * 2);
+  for (let n = 0; n < 2; n++) {
+    const len = der[i + 1]!;
+    let v = der.subarray(i + 2, i + 2 + len);
+    while (v.length > size && v[0] === 0) v = v.subarray(1);
+    v.copy(out, n * size + (size - v.length));
+    i += 2 + len;
+  }
+  return out;
 }
 
 /** Plain claim headers for a route ([name, value, …]); values that cannot be a header value are left out. */

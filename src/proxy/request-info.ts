@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { TLSSocket } from 'node:tls';
+import type { PeerCertificate, TLSSocket } from 'node:tls';
 import type { ErrorCode } from '../errors/index.ts';
 import type { RequestInfo } from '../model/index.ts';
 import { normaliseTarget, parseHost } from '../routing/index.ts';
@@ -25,6 +25,21 @@ export type RequestInfoResult =
   | { ok: false; id: string; code: ErrorCode; detail: string; partial: RequestInfo };
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The client certificate chain of a TLS connection, read once per connection: it cannot
+ * change on a connection (no renegotiation), and getPeerCertificate(true) costs tens of µs.
+ */
+const peerCertificates = new WeakMap<TLSSocket, { cert: PeerCertificate | undefined; authorized: boolean }>();
+function peerCertificateOf(socket: TLSSocket): { cert: PeerCertificate | undefined; authorized: boolean } {
+  let entry = peerCertificates.get(socket);
+  if (!entry) {
+    const cert = socket.getPeerCertificate(true);
+    entry = { cert: cert && Object.keys(cert).length > 0 ? cert : undefined, authorized: socket.authorized };
+    peerCertificates.set(socket, entry);
+  }
+  return entry;
+}
 
 /** The request id: a trusted proxy's `X-Request-Id` when well-formed, else a new UUID. */
 export function requestIdFor(req: IncomingMessage, peerTrusted: boolean): string {
@@ -51,8 +66,9 @@ export function buildRequestInfo(
   const clientAddress = options.trustedProxies.clientAddress(peer, req.headers['x-forwarded-for']);
   const method = req.method ?? 'GET';
   const tls = listener.scheme === 'https' ? (req.socket as TLSSocket) : undefined;
-  const cert = tls && listener.clientCertificates !== 'none' ? tls.getPeerCertificate(true) : undefined;
-  const hasCert = cert !== undefined && cert !== null && Object.keys(cert).length > 0;
+  const peer_ = tls && listener.clientCertificates !== 'none' ? peerCertificateOf(tls) : undefined;
+  const cert = peer_?.cert;
+  const hasCert = cert !== undefined;
 
   const base = {
     id,
@@ -62,7 +78,7 @@ export function buildRequestInfo(
     peerAddress: peer,
     clientAddress,
     listener: listener.name,
-    ...(hasCert ? { clientCertificate: cert, clientCertificateAuthorized: tls!.authorized } : {}),
+    ...(hasCert ? { clientCertificate: cert, clientCertificateAuthorized: peer_!.authorized } : {}),
   };
   const fail = (code: ErrorCode, detail: string, host = '', port = listener.port): RequestInfoResult => ({
     ok: false,

@@ -31,7 +31,7 @@ export function engineParts(options: PartsOptions = {}): EngineParts {
       const named: Record<string, CompiledPolicy> = {};
       for (const [name, policy] of Object.entries(config.policies)) {
         const pointer = `/policies/${name.replaceAll('~', '~0').replaceAll('/', '~1')}`;
-        const r = compilePolicy(policy, { pointer, name });
+        const r = compilePolicy(policy, { pointer, name, prevalidated: true });
         if (r.errors)
           for (const e of r.errors)
             problems.push({ severity: 'error', pointer: e.pointer, message: e.message });

@@ -22,7 +22,7 @@ import {
   type JwtAuthenticatorDeps,
 } from './jwt-authenticator.ts';
 import type { JwtIssuerSettings } from './settings.ts';
-import { joseVerifier, type SignatureVerifier } from './signature.ts';
+import { nodeVerifier, type SignatureVerifier } from './signature.ts';
 
 /** The injected clock of every JWT test: a fixed moment, epoch seconds. */
 export const NOW = 1_750_000_000;
@@ -207,7 +207,7 @@ export async function startHarness(
   let verifications = 0;
   const verifySignature: SignatureVerifier = (token, key, alg) => {
     verifications++;
-    return joseVerifier(token, key, alg);
+    return nodeVerifier(token, key, alg);
   };
   const settings = issuerSettings({ issuer: server.url, jwksUrl: server.jwksUrl, ...options.settings });
   const auth = createJwtAuthenticator([settings], { verifySignature, ...options.deps });

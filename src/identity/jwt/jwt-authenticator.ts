@@ -11,7 +11,7 @@ import { createIssuerRuntime, type IssuerRuntime, issuerFingerprint } from './is
 import { type KeySet, keyFitsAlgorithm, type VerificationKey } from './key-set.ts';
 import { buildPrincipal } from './principal.ts';
 import type { JwtIssuerSettings } from './settings.ts';
-import { joseVerifier, type SignatureVerifier } from './signature.ts';
+import { nodeVerifier, type SignatureVerifier } from './signature.ts';
 import { LruCache } from './token-cache.ts';
 
 /**
@@ -98,7 +98,7 @@ export class JwtAuthenticator implements Authenticator {
   ) {
     this.#cache = new LruCache(deps.tokenCacheSize ?? 10_000);
     this.#replayStore = deps.replayStore ?? (previous ? previous.#replayStore : new MemoryReplayStore());
-    this.#verify = deps.verifySignature ?? joseVerifier;
+    this.#verify = deps.verifySignature ?? nodeVerifier;
     const options = { fetch: deps.fetch ?? globalThis.fetch, fileCheckSeconds: deps.fileCheckSeconds ?? 5 };
     const carried = new Map<IssuerRuntime, IssuerRuntime>();
     for (const settings of issuers) {

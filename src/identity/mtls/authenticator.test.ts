@@ -176,14 +176,26 @@ describe('createMtlsAuthenticator: authenticate', () => {
 });
 
 describe('createMtlsAuthenticator: verify cache', () => {
-  test('a second request with the same leaf is a cache hit with a fresh authTime', async () => {
+  test('a second request with the same leaf is a cache hit sharing one principal, renewed each minute', async () => {
     const a = make();
     const t0 = leaf.notBefore + 10;
-    await run(a, peerCertificateFor(leaf), t0);
-    const second = await run(a, peerCertificateFor(leaf), t0 + 5);
+    const first = (await run(a, peerCertificateFor(leaf), t0)) as Extract<
+      AuthnResult,
+      { status: 'authenticated' }
+    >;
+    const second = (await run(a, peerCertificateFor(leaf), t0 + 5)) as Extract<
+      AuthnResult,
+      { status: 'authenticated' }
+    >;
     assert.equal(second.status, 'authenticated');
-    assert.equal((second as Extract<AuthnResult, { status: 'authenticated' }>).principal.authTime, t0 + 5);
+    assert.equal(second.principal, first.principal, 'one principal object: per-principal caches hit');
+    assert.equal(second.principal.authTime, t0);
     assert.deepEqual(a.cacheStats(), { hits: 1, misses: 1, size: 1 });
+    const later = (await run(a, peerCertificateFor(leaf), t0 + 61)) as Extract<
+      AuthnResult,
+      { status: 'authenticated' }
+    >;
+    assert.equal(later.principal.authTime, t0 + 61);
   });
 
   test('the cache does not outlive the certificate: past notAfter the leaf is verified again and refused', async () => {

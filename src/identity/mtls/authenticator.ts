@@ -1,4 +1,4 @@
-import type { RequestInfo } from '../../model/index.ts';
+import type { Principal, RequestInfo } from '../../model/index.ts';
 import { type Authenticator, type AuthnResult, NOT_MINE } from '../authenticator.ts';
 import { type BundleSnapshot, type BundleStoreOptions, loadBundleStore } from './bundle-store.ts';
 import { type CertNode, certFingerprint, parseCertNode } from './cert-node.ts';
@@ -65,6 +65,26 @@ interface CacheEntry {
  * `authenticate` returns `not-mine` without a client certificate, `denied` with a `cert-*`
  * reason for a bad one, and the workload principal for a valid SVID. It never throws.
  */
+/**
+ * One principal object per verified identity, renewed each minute (authTime moves on): caches
+ * keyed by principal (assertion reuse, audit serialisation) then hit for mTLS callers too.
+ */
+const PRINCIPAL_REFRESH_SECONDS = 60;
+const principals = new WeakMap<SvidIdentity, Principal>();
+function principalFor(identity: SvidIdentity, nowSeconds: number): Principal {
+  const p = principals.get(identity);
+  if (
+    p &&
+    p.authTime !== undefined &&
+    nowSeconds - p.authTime < PRINCIPAL_REFRESH_SECONDS &&
+    nowSeconds >= p.authTime
+  )
+    return p;
+  const fresh = principalAt(identity, nowSeconds);
+  principals.set(identity, fresh);
+  return fresh;
+}
+
 export function createMtlsAuthenticator(
   config: MtlsAuthenticatorConfig,
   deps: MtlsAuthenticatorDeps = {},
@@ -94,7 +114,7 @@ export function createMtlsAuthenticator(
         nowSeconds <= hit.validUntil
       ) {
         hits++;
-        return { status: 'authenticated', principal: principalAt(hit.identity, nowSeconds) };
+        return { status: 'authenticated', principal: principalFor(hit.identity, nowSeconds) };
       }
       cache?.delete(fingerprint);
     }
@@ -127,7 +147,7 @@ export function createMtlsAuthenticator(
       validFrom: svid.validFrom,
       validUntil: svid.validUntil,
     });
-    return { status: 'authenticated', principal: principalAt(identity, nowSeconds) };
+    return { status: 'authenticated', principal: principalFor(identity, nowSeconds) };
   }
 
   return {
