@@ -25,10 +25,14 @@ export interface PartsOptions {
  */
 export function engineParts(options: PartsOptions = {}): EngineParts {
   const replayStore = options.replayStore ?? new MemoryReplayStore();
+  // identical inline policies (routes often repeat one) compile once per build: less memory,
+  // and a decision over many routes stays in cache
+  let inlineCache = new Map<string, CompiledPolicy>();
   return {
     compilePolicies(config) {
       const problems: ConfigProblem[] = [];
       const named: Record<string, CompiledPolicy> = {};
+      inlineCache = new Map();
       for (const [name, policy] of Object.entries(config.policies)) {
         const pointer = `/policies/${name.replaceAll('~', '~0').replaceAll('/', '~1')}`;
         const r = compilePolicy(policy, { pointer, name, prevalidated: true });
@@ -44,15 +48,21 @@ export function engineParts(options: PartsOptions = {}): EngineParts {
       const problems: ConfigProblem[] = [];
       if (route.policy === undefined) return { problems };
       const pointer = `/routes/${index}/policy`;
-      const r = compilePolicy(route.policy, {
-        pointer,
-        namedPolicies: named as Record<string, CompiledPolicy>,
-      });
+      const key = typeof route.policy === 'string' ? undefined : JSON.stringify(route.policy);
+      const shared = key !== undefined ? inlineCache.get(key) : undefined;
+      const r = shared
+        ? { policy: shared }
+        : compilePolicy(route.policy, {
+            pointer,
+            namedPolicies: named as Record<string, CompiledPolicy>,
+            prevalidated: true,
+          });
       if (r.errors) {
         for (const e of r.errors)
           problems.push({ severity: 'error', pointer: e.pointer, message: e.message });
         return { problems };
       }
+      if (key !== undefined && !shared) inlineCache.set(key, r.policy);
       if (typeof route.policy !== 'string') {
         for (const w of lintPolicy(route.policy, pointer)) problems.push({ severity: 'warning', ...w });
       }
