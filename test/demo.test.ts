@@ -9,19 +9,9 @@ import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, chromium } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS, signInAtDevProvider } from './helpers/browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const root = join(import.meta.dirname, '..');
 
 async function freePort(): Promise<number> {
@@ -32,15 +22,6 @@ async function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
-}
-
-async function signIn(page: Page, user: string, otp?: string): Promise<void> {
-  await page.waitForSelector('form[action*="/interaction/"]');
-  assert.match((await page.textContent('body')) ?? '', /DEVELOPMENT ONLY/);
-  await page.fill('#username', user);
-  await page.fill('#password', `${user}-dev-password`);
-  if (otp) await page.fill('#otp', otp);
-  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
 }
 
 describe('gatehouse demo in a browser', {
@@ -76,7 +57,7 @@ describe('gatehouse demo in a browser', {
       if (Date.now() > deadline || child.exitCode !== null) throw new Error(`demo did not start:\n${output}`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   });
   after(async () => {
     await browser?.close();
@@ -97,14 +78,14 @@ describe('gatehouse demo in a browser', {
   it('alice signs in, reaches the app, and the app verified her identity', async () => {
     const page = await (await browser.newContext()).newPage();
     await page.goto(`http://app.localhost:${port}/welcome`);
-    await signIn(page, 'alice');
+    await signInAtDevProvider(page, 'alice');
     assert.equal(page.url(), `http://app.localhost:${port}/welcome`);
     const text = (await page.textContent('body')) ?? '';
     assert.match(text, /Verified assertion: alice/);
     assert.match(text, /groups engineering/);
 
     await page.goto(`http://admin.localhost:${port}/`);
-    if (page.url().includes('/interaction/')) await signIn(page, 'alice');
+    if (page.url().includes('/interaction/')) await signInAtDevProvider(page, 'alice');
     const denied = (await page.textContent('body')) ?? '';
     assert.match(denied, /denied/i);
     assert.match(denied, /group-unauthorized|no-rule-matched/);
@@ -112,7 +93,7 @@ describe('gatehouse demo in a browser', {
     assert.doesNotMatch(denied, /eyJ[A-Za-z0-9_-]{10,}/, 'no token on the page');
 
     await page.goto(`http://app.localhost:${port}/payroll`);
-    await signIn(page, 'alice', '123456');
+    await signInAtDevProvider(page, 'alice', '123456');
     assert.equal(page.url(), `http://app.localhost:${port}/payroll`);
     assert.match((await page.textContent('body')) ?? '', /Verified assertion: alice/);
   });
@@ -120,7 +101,7 @@ describe('gatehouse demo in a browser', {
   it('bob gets into the admin app', async () => {
     const page = await (await browser.newContext()).newPage();
     await page.goto(`http://admin.localhost:${port}/`);
-    await signIn(page, 'bob');
+    await signInAtDevProvider(page, 'bob');
     assert.match((await page.textContent('body')) ?? '', /Verified assertion: bob/);
   });
 });

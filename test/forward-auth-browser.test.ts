@@ -13,21 +13,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, chromium } from 'playwright-core';
 import { type DevProvider, startDevOidcProvider } from '../src/demo/index.ts';
+import { CHROMIUM, CHROMIUM_ARGS } from './helpers/browser.ts';
 import { binary, freePort, type Peer, peerDir, startPeer } from './helpers/forward-auth.ts';
 import { type RunningGatehouse, startGatehouse } from './helpers/servers.ts';
 
 const NGINX = binary('/usr/sbin/nginx', '/usr/bin/nginx');
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 describe('browser sign-in round trip through nginx auth_request', {
   skip: (!NGINX && 'nginx is not installed') || (!existsSync(CHROMIUM) && 'chromium is not installed'),
@@ -142,7 +132,7 @@ http {
       dir,
       logFiles: [join(d, 'error.log')],
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   });
   after(async () => {
     await browser?.close();

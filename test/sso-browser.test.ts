@@ -9,19 +9,8 @@ import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, type BrowserContext, chromium, type Page, type Response } from 'playwright-core';
 import { request } from 'undici';
+import { CHROMIUM, CHROMIUM_ARGS, signInAtDevProvider } from './helpers/browser.ts';
 import { ADMIN, APP, type SsoStack, startSsoStack } from './helpers/sso.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /** Every URL of the redirect chain that ended in `response`, first to last. */
 function chain(response: Response | null): string[] {
@@ -32,15 +21,6 @@ function chain(response: Response | null): string[] {
     r = r.redirectedFrom();
   }
   return urls;
-}
-
-async function signInAtProvider(page: Page, user: string, otp?: string): Promise<void> {
-  await page.waitForSelector('form[action*="/interaction/"]');
-  assert.match((await page.textContent('body')) ?? '', /DEVELOPMENT ONLY/);
-  await page.fill('#username', user);
-  await page.fill('#password', `${user}-dev-password`);
-  if (otp) await page.fill('#otp', otp);
-  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
 }
 
 async function apiStatus(page: Page, path: string): Promise<{ status: number; body: { error?: string } }> {
@@ -58,7 +38,7 @@ describe('SSO in a browser', { skip: !existsSync(CHROMIUM) && 'chromium is not i
 
   before(async () => {
     stack = await startSsoStack({ oidc: { session: { absoluteSeconds: 7200, idleSeconds: 600 } } });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     context = await browser.newContext();
     page = await context.newPage();
   });
@@ -70,7 +50,7 @@ describe('SSO in a browser', { skip: !existsSync(CHROMIUM) && 'chromium is not i
   it('signs in at the provider and lands on the page it asked for', async () => {
     await page.goto(`${stack.origin(APP)}/hello?x=1`);
     assert.ok(page.url().startsWith(stack.idp.issuer), `at the provider: ${page.url()}`);
-    await signInAtProvider(page, 'alice');
+    await signInAtDevProvider(page, 'alice');
     assert.equal(page.url(), `${stack.origin(APP)}/hello?x=1`);
     const echoed = JSON.parse((await page.textContent('body')) ?? '{}') as {
       url: string;
@@ -109,7 +89,7 @@ describe('SSO in a browser', { skip: !existsSync(CHROMIUM) && 'chromium is not i
       hops.join('\n'),
     );
     assert.match((await page.textContent('label[for=otp]')) ?? '', /required/);
-    await signInAtProvider(page, 'alice', '123456');
+    await signInAtDevProvider(page, 'alice', '123456');
     assert.equal(page.url(), `${stack.origin(APP)}/sensitive/report?id=7`);
     const me = (await page.evaluate(async () => (await fetch('/.gatehouse/me')).json())) as {
       acr: string;
@@ -141,7 +121,7 @@ describe('SSO in a browser', { skip: !existsSync(CHROMIUM) && 'chromium is not i
 
   it('an idle session expires (injected clock): the next navigation goes back to sign in', async () => {
     await page.goto(`${stack.origin(APP)}/fresh`);
-    if (page.url().startsWith(stack.idp.issuer)) await signInAtProvider(page, 'alice');
+    if (page.url().startsWith(stack.idp.issuer)) await signInAtDevProvider(page, 'alice');
     assert.equal((await apiStatus(page, '/x')).status, 200);
     stack.clock.offset += 601;
     const next = await apiStatus(page, '/x');
@@ -153,7 +133,7 @@ describe('SSO in a browser', { skip: !existsSync(CHROMIUM) && 'chromium is not i
 
   it('signs out through the provider; afterwards the provider asks for a password again', async () => {
     await page.goto(`${stack.origin(APP)}/before-logout`);
-    if (page.url().startsWith(stack.idp.issuer)) await signInAtProvider(page, 'alice');
+    if (page.url().startsWith(stack.idp.issuer)) await signInAtDevProvider(page, 'alice');
     // Sign out from the access-denied page's button (alice may not open the admin app).
     const denied = await page.goto(`${stack.origin(ADMIN)}/x`);
     assert.equal(denied?.status(), 403);

@@ -2,4 +2,4 @@ export { decide, letsThrough, type Verdict } from './decide.ts';
 export { type BuildResult, buildEngine, type Engine, type EngineParts } from './engine.ts';
 export type { CompiledRoute, RoutePolicy } from './route.ts';
 export { simulate, simulateSync } from './simulate.ts';
-export { isAuthenticationFailure, statusFor } from './status.ts';
+export { isAuthenticationFailure, loginMayHelp, statusFor } from './status.ts';

@@ -25,3 +25,24 @@ export function statusFor(decision: Decision): number {
   if (reason === 'no-rule-matched' && !decision.principal) return 401;
   return 403;
 }
+
+/**
+ * Whether signing in (again) could turn this denial into an allow: no identity was presented,
+ * or the session is gone. A presented bearer token or certificate that failed means the caller
+ * is a program, not a person: it gets a 401, never a sign-in page. Shared by the proxy's SSO
+ * challenge and the forward-auth answers, so they cannot disagree.
+ */
+export function loginMayHelp(decision: Decision): boolean {
+  if (decision.outcome !== 'deny' || decision.mode !== 'enforce') return false;
+  const reasons = decision.reasons;
+  if (
+    reasons.some(
+      (r) =>
+        r.startsWith('token-') || r.startsWith('cert-') || r === 'jwks-unavailable' || r === 'mtls-required',
+    )
+  ) {
+    return false;
+  }
+  if (reasons[0]?.startsWith('session-') && reasons[0] !== 'session-store-unavailable') return true;
+  return !decision.principal && reasons.includes('user-unauthenticated');
+}

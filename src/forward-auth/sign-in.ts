@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { loginMayHelp } from '../decision/index.ts';
 import type { ChallengeRequirement, Decision, RequestInfo } from '../model/index.ts';
 
 /**
@@ -48,17 +49,7 @@ export function signInLocation(
  */
 export function signInMayHelp(decision: Decision): boolean {
   if (decision.outcome === 'challenge') return decision.mode === 'enforce';
-  if (decision.outcome !== 'deny' || decision.mode !== 'enforce') return false;
-  const reasons = decision.reasons;
-  if (
-    reasons.some(
-      (r) =>
-        r.startsWith('token-') || r.startsWith('cert-') || r === 'jwks-unavailable' || r === 'mtls-required',
-    )
-  )
-    return false;
-  if (reasons[0]?.startsWith('session-') && reasons[0] !== 'session-store-unavailable') return true;
-  return !decision.principal && reasons.includes('user-unauthenticated');
+  return loginMayHelp(decision);
 }
 
 /**

@@ -68,6 +68,41 @@ function decideOn(
   }
 }
 
+const INTERNAL_ERROR = (d: Decision): Decision => ({
+  ...d,
+  outcome: 'deny',
+  mode: 'enforce',
+  reasons: ['internal-error'],
+});
+
+/**
+ * The upstream request headers for an allowed request, identity headers included; undefined
+ * when propagation failed (published as an internal error; the caller denies: fail closed).
+ */
+function headersFor(
+  ctx: ProxyContext,
+  req: IncomingMessage,
+  info: RequestInfo,
+  route: CompiledRoute,
+  decision: Decision,
+  peerTrusted: boolean,
+  identityHeaders: ReadonlySet<string>,
+): string[] | undefined {
+  let add: string[] | undefined;
+  try {
+    add = ctx.propagate?.(decision, route, info, ctx.nowSeconds());
+  } catch (err) {
+    publish.internalError({ where: 'proxy.propagate', requestId: info.id, error: err });
+    return undefined;
+  }
+  return upstreamHeaders(req, info, route, {
+    peerTrusted,
+    identityHeaders,
+    ...(add ? { add } : {}),
+    ...(ctx.filterCookie ? { cookie: ctx.filterCookie } : {}),
+  });
+}
+
 const INVALID_REQUEST: Decision = Object.freeze({
   outcome: 'deny',
   mode: 'enforce',
@@ -217,26 +252,11 @@ function proceed(
   }
   const rt = runtimeFor(engine);
   const peerTrusted = rt.trustedProxies.has(info.peerAddress);
-  let add: string[] | undefined;
-  try {
-    add = ctx.propagate?.(decision, route, info, ctx.nowSeconds());
-  } catch (err) {
-    publish.internalError({ where: 'proxy.propagate', requestId: info.id, error: err });
-    deny(
-      res,
-      req,
-      info,
-      { ...decision, outcome: 'deny', mode: 'enforce', reasons: ['internal-error'] },
-      start,
-    );
+  const headers = headersFor(ctx, req, info, route, decision, peerTrusted, rt.identityHeaders);
+  if (!headers) {
+    deny(res, req, info, INTERNAL_ERROR(decision), start);
     return;
   }
-  const headers = upstreamHeaders(req, info, route, {
-    peerTrusted,
-    identityHeaders: rt.identityHeaders,
-    ...(add ? { add } : {}),
-    ...(ctx.filterCookie ? { cookie: ctx.filterCookie } : {}),
-  });
   const path = info.query ? `${info.path}?${info.query}` : info.path;
   let pool: ReturnType<UpstreamPools['forRoute']>;
   try {
@@ -319,26 +339,12 @@ export function createUpgradeHandler(ctx: ProxyContext, listener: ListenerContex
         return;
       }
       const peerTrusted = rt.trustedProxies.has(info.peerAddress);
-      let add: string[] | undefined;
-      try {
-        add = ctx.propagate?.(decision, route, info, ctx.nowSeconds());
-      } catch (err) {
-        publish.internalError({ where: 'proxy.propagate', requestId: info.id, error: err });
+      const headers = headersFor(ctx, req, info, route, decision, peerTrusted, rt.identityHeaders);
+      if (!headers) {
         rawDeny(socket, 500, 'internal-error', info.id, req.headers.accept);
-        finish(
-          info,
-          { ...decision, outcome: 'deny', mode: 'enforce', reasons: ['internal-error'] },
-          500,
-          start,
-        );
+        finish(info, INTERNAL_ERROR(decision), 500, start);
         return;
       }
-      const headers = upstreamHeaders(req, info, route, {
-        peerTrusted,
-        identityHeaders: rt.identityHeaders,
-        ...(add ? { add } : {}),
-        ...(ctx.filterCookie ? { cookie: ctx.filterCookie } : {}),
-      });
       const protocol = typeof req.headers.upgrade === 'string' ? req.headers.upgrade : 'websocket';
       forwardUpgrade(ctx.pools.forRoute(route), req, socket, head, {
         path: info.query ? `${info.path}?${info.query}` : info.path,

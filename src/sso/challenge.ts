@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { statusFor } from '../decision/index.ts';
+import { loginMayHelp, statusFor } from '../decision/index.ts';
 import type { Decision, RequestInfo } from '../model/index.ts';
 import { REASONS } from '../model/index.ts';
 import { isApiRequest } from './client-kind.ts';
@@ -11,21 +11,7 @@ import { redirect, sendHtml, sendJson } from './respond.ts';
 import { logoutToken } from './seal.ts';
 import { clearSessionCookie } from './session-cookie.ts';
 
-/** Whether signing in (again) could turn this denial into an allow. */
-export function loginMayHelp(decision: Decision): boolean {
-  if (decision.outcome !== 'deny' || decision.mode !== 'enforce') return false;
-  const reasons = decision.reasons;
-  // A presented bearer token or certificate that failed: the caller is a program, not a person.
-  if (
-    reasons.some(
-      (r) =>
-        r.startsWith('token-') || r.startsWith('cert-') || r === 'jwks-unavailable' || r === 'mtls-required',
-    )
-  )
-    return false;
-  if (reasons[0]?.startsWith('session-') && reasons[0] !== 'session-store-unavailable') return true;
-  return !decision.principal && reasons.includes('user-unauthenticated');
-}
+export { loginMayHelp };
 
 /**
  * For a decision that asks for (re-)authentication — no or a dead session, or a policy
