@@ -12,6 +12,7 @@ import {
 } from './gatehouse-assertion.ts';
 import { gatehouseJwtWarm } from './gatehouse-jwt.ts';
 import { gatehousePublic } from './gatehouse-public.ts';
+import { gatehouseSession } from './gatehouse-session.ts';
 import { grpcExtAuthzChecks } from './grpc-ext-authz-checks.ts';
 import {
   assertionSignEddsa,
@@ -46,6 +47,7 @@ export const SCENARIOS: readonly Scenario[] = [
   grpcExtAuthzChecks,
   gatehousePublic,
   gatehouseJwtWarm,
+  gatehouseSession,
   gatehouseNoAssertion,
   gatehouseAssertion,
   gatehouseNoAssertionUniquePaths,
