@@ -33,15 +33,34 @@ export interface RouteTable<T> {
 class PathTable<T> {
   readonly exact = new Map<string, T>();
   readonly prefix = new Map<string, T>();
+  /** Lengths of the stored prefixes: a cut of the path is probed only when some prefix has its length. */
+  #lengths = new Uint8Array(0);
+  #maxLength = 0;
+
+  addPrefix(key: string, value: T): void {
+    this.prefix.set(key, value);
+    if (key.length >= this.#lengths.length) {
+      const grown = new Uint8Array(Math.max(key.length + 1, this.#lengths.length * 2));
+      grown.set(this.#lengths);
+      this.#lengths = grown;
+    }
+    this.#lengths[key.length] = 1;
+    if (key.length > this.#maxLength) this.#maxLength = key.length;
+  }
 
   match(path: string): T | undefined {
-    const exact = this.exact.get(path);
-    if (exact !== undefined || this.exact.has(path)) return exact;
+    if (this.exact.size > 0) {
+      const exact = this.exact.get(path);
+      if (exact !== undefined || this.exact.has(path)) return exact;
+    }
     if (this.prefix.size === 0 || path.charCodeAt(0) !== 0x2f) return undefined;
-    // Candidate keys, longest first: every cut of the path at a segment boundary that
-    // does not end in '/' (stored prefixes never do), then '/'. These are exactly the
-    // prefixes for which pathHasPrefix(path, key) holds.
-    for (let i = path.length; i >= 2; i--) {
+    // Candidate keys, longest first: every cut of the path at a segment boundary that does
+    // not end in '/' (stored prefixes never do), then '/'. These are exactly the prefixes for
+    // which pathHasPrefix(path, key) holds. Cuts no stored prefix is as long as are skipped
+    // without building the string: on a large table most probes would miss the CPU caches.
+    const lengths = this.#lengths;
+    for (let i = Math.min(path.length, this.#maxLength); i >= 2; i--) {
+      if (lengths[i] === 0) continue;
       if ((i === path.length || path.charCodeAt(i) === 0x2f) && path.charCodeAt(i - 1) !== 0x2f) {
         const key = path.slice(0, i);
         const hit = this.prefix.get(key);
@@ -85,7 +104,8 @@ export function buildRouteTable<T>(entries: readonly RouteEntry<T>[]): RouteTabl
     if (map.has(key)) {
       throw new Error(`duplicate route: host "${entry.host}", ${entry.pathMatch} path "${entry.path}"`);
     }
-    map.set(key, entry.value);
+    if (entry.pathMatch === 'exact') table.exact.set(key, entry.value);
+    else table.addPrefix(key, entry.value);
   }
 
   const size = entries.length;
