@@ -79,11 +79,11 @@ export async function startSampleUpstream(
         .join('\n');
       const status = verifier
         ? verified
-          ? `<p>✅ Verified assertion: <strong>${escapeHtml(String(verified.subject))}</strong> (${escapeHtml(String(verified.kind))}${Array.isArray(verified.groups) && verified.groups.length ? `, groups ${escapeHtml(verified.groups.join(', '))}` : ''})</p>`
-          : `<p>❌ No valid assertion (${escapeHtml(String(refused))}): a real service would refuse this request.</p>`
+          ? `<p class="ok">Verified assertion: <strong>${escapeHtml(String(verified.subject))}</strong> (${escapeHtml(String(verified.kind))}${Array.isArray(verified.groups) && verified.groups.length ? `, groups ${escapeHtml(verified.groups.join(', '))}` : ''})</p>`
+          : `<p class="bad">No valid assertion (${escapeHtml(String(refused))}): a real service would refuse this request.</p>`
         : '';
       const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sample upstream (development only)</title>
-<style>body{font-family:system-ui,sans-serif;max-width:56rem;margin:3rem auto;padding:0 1rem}td,th{text-align:left;padding:.2rem .6rem;vertical-align:top}code,pre{word-break:break-all;white-space:pre-wrap}</style></head>
+<style>body{font-family:system-ui,sans-serif;max-width:56rem;margin:3rem auto;padding:0 1rem}td,th{text-align:left;padding:.2rem .6rem;vertical-align:top}th{white-space:nowrap}.ok{border-left:4px solid #1a7f37;padding-left:.6rem}.bad{border-left:4px solid #cf222e;padding-left:.6rem}code,pre{word-break:break-all;white-space:pre-wrap}</style></head>
 <body><main><h1>Sample upstream</h1><p><strong>Development only.</strong> This app sits behind Gatehouse and shows what it received.</p>
 <p><code>${escapeHtml(req.method ?? '')} ${escapeHtml(req.url ?? '')}</code></p>
 ${status}
