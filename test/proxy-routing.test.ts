@@ -176,6 +176,35 @@ describe('proxy: routing, default deny and normalisation', () => {
     assert.equal(statusOf(raw), 400);
   });
 
+  it('refuses TRACE and TRACK (they would echo identity headers back to the client)', async () => {
+    for (const method of ['TRACE', 'TRACK']) {
+      const raw = await rawRequest(
+        gh.port,
+        `${method} / HTTP/1.1\r\nHost: app.example.com\r\nConnection: close\r\n\r\n`,
+      );
+      // TRACE: 405 from Gatehouse; TRACK is not even an HTTP method to Node's parser: 400
+      assert.equal(statusOf(raw), method === 'TRACE' ? 405 : 400, raw);
+      assert.doesNotMatch(raw, /"url"/);
+    }
+  });
+
+  it('refuses two Authorization headers with 400 (Node would keep one, an upstream the other)', async () => {
+    const raw = await rawRequest(
+      gh.port,
+      'GET / HTTP/1.1\r\nHost: app.example.com\r\nAuthorization: Bearer a\r\nauthorization: Bearer b\r\nConnection: close\r\n\r\n',
+    );
+    assert.equal(statusOf(raw), 400);
+    assert.match(raw, /ERR_REQUEST_HEADER_AMBIGUOUS/);
+  });
+
+  it('refuses a request with both Content-Length and Transfer-Encoding (smuggling) with 400', async () => {
+    const raw = await rawRequest(
+      gh.port,
+      'POST / HTTP/1.1\r\nHost: app.example.com\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n',
+    );
+    assert.equal(statusOf(raw), 400);
+  });
+
   it('answers garbage with 400 and stays up', async () => {
     const raw = await rawRequest(gh.port, 'NOT HTTP AT ALL\r\n\r\n');
     assert.equal(statusOf(raw), 400);

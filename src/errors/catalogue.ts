@@ -16,6 +16,11 @@ export const ERRORS = {
   ERR_REQUEST_TARGET_INVALID: { status: 400, message: 'the request target is not valid' },
   ERR_REQUEST_TARGET_AMBIGUOUS: { status: 400, message: 'the request target is ambiguous' },
   ERR_REQUEST_HOST_INVALID: { status: 400, message: 'the Host header is missing, repeated or not valid' },
+  ERR_REQUEST_HEADER_AMBIGUOUS: {
+    status: 400,
+    message: 'a header that must appear once (Authorization, Content-Length) appears more than once',
+  },
+  ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'the method is not allowed through Gatehouse' },
   ERR_REQUEST_HOST_MISMATCH: { status: 400, message: 'the absolute-form target names another host' },
   ERR_REQUEST_BODY_TOO_LARGE: { status: 413, message: 'the request body is too large' },
   ERR_REQUEST_TIMEOUT: { status: 408, message: 'the request took too long to arrive' },

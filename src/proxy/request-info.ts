@@ -50,6 +50,19 @@ export function requestIdFor(req: IncomingMessage, peerTrusted: boolean): string
   return randomUUID();
 }
 
+/** Whether a header (lower-case name) appears more than once in Node's rawHeaders. */
+function repeated(raw: readonly string[], name: string): boolean {
+  let seen = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const n = raw[i]!;
+    if (n.length === name.length && n.toLowerCase() === name) {
+      if (seen) return true;
+      seen = true;
+    }
+  }
+  return false;
+}
+
 /**
  * Build the canonical RequestInfo every later stage uses. Fails (-> 400) on anything
  * ambiguous: repeated or invalid Host, an absolute-form target naming another host, and
@@ -90,6 +103,13 @@ export function buildRequestInfo(
 
   const host = parseHost(req.rawHeaders);
   if (!host.ok) return fail('ERR_REQUEST_HOST_INVALID', host.detail);
+  // TRACE / TRACK echo the request, identity headers included, back to the client
+  // (cross-site tracing): refused, as nginx does by default.
+  if (method === 'TRACE' || method === 'TRACK')
+    return fail('ERR_METHOD_NOT_ALLOWED', `${method} is refused`, host.host);
+  if (repeated(req.rawHeaders, 'authorization')) {
+    return fail('ERR_REQUEST_HEADER_AMBIGUOUS', 'more than one Authorization header', host.host);
+  }
   const port = host.port ?? listener.port;
   const target = normaliseTarget(req.url ?? '', host.host, {
     mergeSlashes: options.mergeSlashes,
