@@ -176,6 +176,20 @@ describe('proxy: routing, default deny and normalisation', () => {
     assert.equal(statusOf(raw), 400);
   });
 
+  it('never lets a client override the path or method the upstream acts on', async () => {
+    const r = await get('/public-thing', 'app.example.com', {
+      'X-Original-URL': '/admin',
+      'X-Rewrite-URL': '/admin',
+      'X-HTTP-Method-Override': 'DELETE',
+      'X-Method-Override': 'DELETE',
+    });
+    assert.equal(r.status, 200);
+    const seen = r.json().headers as Record<string, string>;
+    for (const h of ['x-original-url', 'x-rewrite-url', 'x-http-method-override', 'x-method-override']) {
+      assert.equal(seen[h], undefined, h);
+    }
+  });
+
   it('refuses TRACE and TRACK (they would echo identity headers back to the client)', async () => {
     for (const method of ['TRACE', 'TRACK']) {
       const raw = await rawRequest(

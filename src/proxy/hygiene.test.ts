@@ -33,3 +33,19 @@ it('leaves ordinary headers alone and honours configured extras', () => {
   }
   assert.equal(isIdentityHeader('x-team', new Set(['x-team'])), true);
 });
+
+it('recognises path and method override headers, in any spelling', async () => {
+  const { isRewriteHeader } = await import('./hygiene.ts');
+  for (const h of [
+    'x-original-url',
+    'x-rewrite-url',
+    'x-original-uri',
+    'x-http-method-override',
+    'x-http-method',
+    'x-method-override',
+    'x_original_url',
+  ]) {
+    assert.equal(isRewriteHeader(h), true, h);
+  }
+  assert.equal(isRewriteHeader('x-request-id'), false);
+});

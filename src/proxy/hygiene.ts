@@ -26,6 +26,26 @@ const EXACT = new Set([
   'x-ms-token-aad-access-token',
 ]);
 
+/**
+ * Headers some frameworks honour to override the request's path or method (Symfony, Laravel,
+ * IIS URL Rewrite, Rails/Express method-override). Gatehouse decided on the real path and
+ * method; a client must not be able to make the upstream act on another one.
+ */
+const REWRITE = new Set([
+  'x-original-url',
+  'x-original-uri',
+  'x-rewrite-url',
+  'x-original-method',
+  'x-http-method-override',
+  'x-http-method',
+  'x-method-override',
+]);
+
+/** Whether an incoming header (lower-case name) could make the upstream see another path or method. */
+export function isRewriteHeader(name: string): boolean {
+  return REWRITE.has(name.includes('_') ? name.replaceAll('_', '-') : name);
+}
+
 const PREFIXES = [
   'x-gatehouse-',
   'x-auth-request-',

@@ -1,6 +1,6 @@
 export { flavourFor, renderDeny, sendDeny } from './deny-response.ts';
 export { createRequestHandler, createUpgradeHandler, type ProxyContext, wwwAuthenticate } from './handler.ts';
-export { isIdentityHeader } from './hygiene.ts';
+export { isIdentityHeader, isRewriteHeader } from './hygiene.ts';
 export { buildRequestInfo, type ListenerContext } from './request-info.ts';
 export { TrustedProxies } from './trusted-proxies.ts';
 export { Tunnels } from './tunnels.ts';

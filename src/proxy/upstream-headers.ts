@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { CompiledRoute } from '../decision/index.ts';
 import type { RequestInfo } from '../model/index.ts';
 import { connectionTokens, HOP_BY_HOP } from './hop-by-hop.ts';
-import { isIdentityHeader } from './hygiene.ts';
+import { isIdentityHeader, isRewriteHeader } from './hygiene.ts';
 
 /** Headers Gatehouse sets itself for the upstream; incoming copies are dropped. */
 const REBUILT = new Set([
@@ -46,6 +46,7 @@ export function upstreamHeaders(
     if (HOP_BY_HOP.has(lower) || REBUILT.has(lower)) continue;
     if (named?.has(lower)) continue;
     if (isIdentityHeader(lower, options.identityHeaders)) continue;
+    if (isRewriteHeader(lower)) continue;
     if (lower === 'authorization' && !route.forwardAuthorization) continue;
     if (lower === 'cookie' && options.cookie) {
       const kept = options.cookie(raw[i + 1]!);
