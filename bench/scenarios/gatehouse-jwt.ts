@@ -50,3 +50,44 @@ export const gatehouseJwtWarm: Scenario = {
     return ctx.measureHttp({ url, host: HOST, headers: { authorization: `Bearer ${issuer.token()}` } });
   },
 };
+
+/**
+ * The same public route as gatehouse-public, with wrk sending the same bearer token as
+ * gatehouse-jwt-warm (a public route ignores it): the baseline that isolates the cost of
+ * authenticating from the cost of receiving a larger request.
+ */
+export const gatehousePublicBearer: Scenario = {
+  name: 'gatehouse-public-bearer',
+  baseline: null,
+  description: 'gatehouse-public with the bench bearer token on every request (ignored by the public route).',
+  async run(ctx) {
+    const upstream = await ctx.upstream();
+    const issuer = serviceAccountIssuer(ctx.tmpDir, 'ES256');
+    const gatehouse = await startGatehouse(
+      ctx,
+      [
+        {
+          id: 'bench-public',
+          match: { host: HOST, path: '/' },
+          upstream: upstream.url.replace(/\/$/, ''),
+          public: true,
+        },
+      ],
+      { extra: { identity: { jwt: [issuer.config] } } },
+    );
+    return ctx.measureHttp({
+      url: `${gatehouse.baseUrl}/`,
+      host: HOST,
+      headers: { authorization: `Bearer ${issuer.token()}` },
+    });
+  },
+};
+
+/** gatehouse-jwt-warm measured against the same request on a public route (authentication cost only). */
+export const gatehouseJwtWarmSameRequest: Scenario = {
+  ...gatehouseJwtWarm,
+  name: 'gatehouse-jwt-warm-same-request',
+  baseline: 'gatehouse-public-bearer',
+  description:
+    'gatehouse-jwt-warm against gatehouse-public-bearer: the same request, with and without authentication.',
+};

@@ -10,7 +10,7 @@ import {
   gatehouseNoAssertion,
   gatehouseNoAssertionUniquePaths,
 } from './gatehouse-assertion.ts';
-import { gatehouseJwtWarm } from './gatehouse-jwt.ts';
+import { gatehouseJwtWarm, gatehouseJwtWarmSameRequest, gatehousePublicBearer } from './gatehouse-jwt.ts';
 import { gatehousePublic } from './gatehouse-public.ts';
 import { gatehouseSession } from './gatehouse-session.ts';
 import { grpcExtAuthzChecks } from './grpc-ext-authz-checks.ts';
@@ -47,6 +47,8 @@ export const SCENARIOS: readonly Scenario[] = [
   grpcExtAuthzChecks,
   gatehousePublic,
   gatehouseJwtWarm,
+  gatehousePublicBearer,
+  gatehouseJwtWarmSameRequest,
   gatehouseSession,
   gatehouseNoAssertion,
   gatehouseAssertion,
