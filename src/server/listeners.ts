@@ -95,7 +95,12 @@ export async function startListener(
   } else {
     server = http.createServer(common);
   }
+  // A client that stops sending (a slow-loris body, a dead peer) is cut after the idle timeout;
+  // upgraded connections (WebSockets) are exempt: they may be quiet for a long time.
+  server.timeout = config.proxy.timeouts.idleMs ?? 60_000;
+  server.on('timeout', (socket) => socket.destroy());
   server.on('request', createRequestHandler(ctx, context));
+  server.prependListener('upgrade', (_req, socket) => (socket as import('node:net').Socket).setTimeout(0));
   server.on('upgrade', createUpgradeHandler(ctx, context));
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (!socket.writable || (err.code === 'ECONNRESET' && !socket.readable)) {
