@@ -190,6 +190,19 @@ describe('proxy: routing, default deny and normalisation', () => {
     }
   });
 
+  it('drops client-address headers a client could forge (True-Client-IP, X-Client-IP, …)', async () => {
+    const r = await get('/x', 'app.example.com', {
+      'True-Client-IP': '10.0.0.1',
+      'X-Client-IP': '10.0.0.1',
+      'CF-Connecting-IP': '10.0.0.1',
+      'X-Real-IP': '10.0.0.1',
+    });
+    const seen = r.json().headers as Record<string, string>;
+    for (const h of ['true-client-ip', 'x-client-ip', 'cf-connecting-ip', 'x-real-ip'])
+      assert.equal(seen[h], undefined, h);
+    assert.equal(seen['x-forwarded-for'], '127.0.0.1');
+  });
+
   it('refuses TRACE and TRACK (they would echo identity headers back to the client)', async () => {
     for (const method of ['TRACE', 'TRACK']) {
       const raw = await rawRequest(

@@ -13,6 +13,12 @@ const REBUILT = new Set([
   'forwarded',
   'x-request-id',
   'x-real-ip',
+  // other client-address headers apps trust for IP allow-lists: only Gatehouse speaks for the client
+  'true-client-ip',
+  'x-client-ip',
+  'x-cluster-client-ip',
+  'cf-connecting-ip',
+  'fastly-client-ip',
 ]);
 
 export interface UpstreamHeaderOptions {
