@@ -203,6 +203,20 @@ describe('proxy: routing, default deny and normalisation', () => {
     assert.equal(seen['x-forwarded-for'], '127.0.0.1');
   });
 
+  it('answers Expect: 100-continue only once the request is allowed', async () => {
+    const denied = await rawRequest(
+      gh.port,
+      'POST /admin/upload HTTP/1.1\r\nHost: app.example.com\r\nContent-Length: 5\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n',
+    );
+    assert.equal(statusOf(denied), 403, 'told no before sending the body');
+    assert.doesNotMatch(denied, /100 Continue/);
+    const allowed = await rawRequest(
+      gh.port,
+      'POST /upload HTTP/1.1\r\nHost: app.example.com\r\nContent-Length: 5\r\nExpect: 100-continue\r\nConnection: close\r\n\r\nhello',
+    );
+    assert.match(allowed, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
+  });
+
   it('refuses TRACE and TRACK (they would echo identity headers back to the client)', async () => {
     for (const method of ['TRACE', 'TRACK']) {
       const raw = await rawRequest(

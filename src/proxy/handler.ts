@@ -258,6 +258,7 @@ function proceed(
     return;
   }
   const path = info.query ? `${info.path}?${info.query}` : info.path;
+  if (req.headers.expect?.toLowerCase() === '100-continue') res.writeContinue();
   let pool: ReturnType<UpstreamPools['forRoute']>;
   try {
     pool = ctx.pools.forRoute(route);

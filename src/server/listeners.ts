@@ -99,7 +99,11 @@ export async function startListener(
   // upgraded connections (WebSockets) are exempt: they may be quiet for a long time.
   server.timeout = config.proxy.timeouts.idleMs ?? 60_000;
   server.on('timeout', (socket) => socket.destroy());
-  server.on('request', createRequestHandler(ctx, context));
+  const handleRequest = createRequestHandler(ctx, context);
+  server.on('request', handleRequest);
+  // Expect: 100-continue is answered only after the decision allowed the request (the proxy
+  // calls writeContinue), so a denied client is told no before it uploads its body
+  server.on('checkContinue', handleRequest);
   server.prependListener('upgrade', (_req, socket) => (socket as import('node:net').Socket).setTimeout(0));
   server.on('upgrade', createUpgradeHandler(ctx, context));
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
