@@ -217,6 +217,16 @@ describe('proxy: routing, default deny and normalisation', () => {
     assert.match(allowed, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
   });
 
+  it('refuses an h2c upgrade (smuggling: a tunnel in which later requests are never decided)', async () => {
+    const raw = await rawRequest(
+      gh.port,
+      'GET / HTTP/1.1\r\nHost: app.example.com\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n',
+    );
+    assert.equal(statusOf(raw), 400);
+    assert.match(raw, /ERR_UPGRADE_REFUSED/);
+    assert.doesNotMatch(raw, /101 Switching/);
+  });
+
   it('refuses TRACE and TRACK (they would echo identity headers back to the client)', async () => {
     for (const method of ['TRACE', 'TRACK']) {
       const raw = await rawRequest(

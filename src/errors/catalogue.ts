@@ -20,6 +20,10 @@ export const ERRORS = {
     status: 400,
     message: 'a header that must appear once (Authorization, Content-Length) appears more than once',
   },
+  ERR_UPGRADE_REFUSED: {
+    status: 400,
+    message: 'only WebSocket upgrades pass through Gatehouse (h2c and other tunnels would bypass it)',
+  },
   ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'the method is not allowed through Gatehouse' },
   ERR_REQUEST_HOST_MISMATCH: { status: 400, message: 'the absolute-form target names another host' },
   ERR_REQUEST_BODY_TOO_LARGE: { status: 413, message: 'the request body is too large' },

@@ -322,6 +322,21 @@ export function createUpgradeHandler(ctx: ProxyContext, listener: ListenerContex
     const engine = ctx.current();
     const rt = runtimeFor(engine);
     const built = buildRequestInfo(req, listener, rt);
+    // Only WebSocket upgrades are tunnelled. Any other protocol (h2c above all) would open a
+    // raw tunnel to the upstream in which later requests are never decided: h2c smuggling.
+    if (built.ok && String(req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
+      rawDeny(socket, 400, 'ERR_UPGRADE_REFUSED', built.info.id, req.headers.accept);
+      finish(
+        built.info,
+        { ...INVALID_REQUEST, detail: 'upgrade to a protocol other than websocket' },
+        400,
+        start,
+        {
+          errorCode: 'ERR_UPGRADE_REFUSED',
+        },
+      );
+      return;
+    }
     if (!built.ok) {
       const status = ERRORS[built.code].status;
       rawDeny(socket, status, built.code, built.id, req.headers.accept);
