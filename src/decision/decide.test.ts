@@ -153,3 +153,26 @@ describe('decide()', () => {
     assert.equal(letsThrough(v.decision), true);
   });
 });
+
+describe('assertion audience defaults', () => {
+  it('is the upstream origin, or the exact host of a route without an upstream', () => {
+    const loaded = loadConfigText(`listeners: [{ name: web, port: 0 }]
+forwardAuth: { trustedProxies: [127.0.0.1/32] }
+routes:
+  - { id: a, match: { host: a.example.com }, upstream: "http://svc.ns.svc.cluster.local:8080/", public: true }
+  - { id: b, match: { host: B.example.com. }, public: true }
+  - { id: c, match: { host: "*.example.com" }, public: true }
+  - { id: d, match: { host: d.example.com }, public: true, assertion: { audience: custom } }
+`);
+    assert.ok(loaded.ok, loaded.ok ? '' : JSON.stringify(loaded.problems));
+    const built = buildEngine(loaded.config, 1);
+    assert.ok(built.ok);
+    const aud = Object.fromEntries(built.engine.routes.map((r) => [r.id, r.assertion.audience]));
+    assert.deepEqual(aud, {
+      a: 'http://svc.ns.svc.cluster.local:8080',
+      b: 'b.example.com',
+      c: 'gatehouse',
+      d: 'custom',
+    });
+  });
+});

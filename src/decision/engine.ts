@@ -148,10 +148,13 @@ function routeAssertion(route: Config['routes'][number], upstreamUrl: string | u
   const a = route.assertion;
   let audience = a.audience;
   if (!audience) {
+    // default: the upstream origin; for a forward-auth-only route (no upstream), its exact host
+    const host = route.match.host.toLowerCase().replace(/\.$/, '');
+    const fallback = host.includes('*') ? 'gatehouse' : host;
     try {
-      audience = upstreamUrl ? new URL(upstreamUrl).origin : 'gatehouse';
+      audience = upstreamUrl ? new URL(upstreamUrl).origin : fallback;
     } catch {
-      audience = 'gatehouse';
+      audience = fallback;
     }
   }
   const claims = Object.freeze([...a.claims]);
