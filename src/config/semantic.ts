@@ -82,6 +82,14 @@ export function semanticProblems(config: Config): ConfigProblem[] {
     route.listeners?.forEach((name, j) => {
       if (!listenerNames.has(name)) error(`/routes/${i}/listeners/${j}`, `unknown listener "${name}"`);
     });
+    if (!route.public && route.policy === undefined) {
+      problems.push({
+        severity: 'warning',
+        code: 'route-denies-all',
+        pointer: `/routes/${i}`,
+        message: 'the route is neither public nor has a policy: every request is denied (route-denied)',
+      });
+    }
     if (route.match.path !== '/' && route.match.path.endsWith('/') && route.match.pathMatch === 'prefix') {
       problems.push({
         severity: 'warning',

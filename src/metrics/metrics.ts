@@ -111,6 +111,21 @@ export class Metrics {
     this.#unsubscribe.push(() => channel.unsubscribe(safe));
   }
 
+  /** Count audit lines dropped because the audit output could not keep up (read at scrape time). */
+  trackAuditDrops(read: () => number): void {
+    new Counter({
+      name: 'gatehouse_audit_dropped_total',
+      help: 'Decision records dropped because the audit output could not keep up (the backlog cap was reached)',
+      registers: [this.registry],
+      collect() {
+        const self = this as unknown as { reset(): void; inc(n: number): void };
+        self.reset();
+        const n = read();
+        if (n > 0) self.inc(n);
+      },
+    });
+  }
+
   close(): void {
     for (const u of this.#unsubscribe) u();
     this.registry.clear();

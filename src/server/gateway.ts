@@ -249,6 +249,8 @@ export class Gateway {
     this.#engine = built.engine;
     this.#generation = 1;
     this.#audit = new AuditLog({ output: loaded.config.audit.output });
+    const audit = this.#audit;
+    this.#metrics.trackAuditDrops(() => audit.dropped);
     const reserved = new Map(this.#o.reserved ?? []);
     if (this.#sso) for (const [path, handler] of this.#sso.reserved) reserved.set(path, handler);
     reserved.set(JWKS_PATH, (_info, req, res) => this.#propagation.serveJwks(req, res, this.#now()));
