@@ -1,10 +1,10 @@
 import type { KubernetesIdentity, Principal, SpiffeId } from '../../model/index.ts';
+import { explainSpiffeId } from '../spiffe-id.ts';
 import { readClaim } from './claim-path.ts';
 import { type Denied, deny } from './deny.ts';
 import { deepFreezeJson } from './json-value.ts';
 import { readKubernetesIdentity } from './kubernetes.ts';
 import type { JwtIssuerSettings } from './settings.ts';
-import { parseSpiffeId } from './spiffe-id.ts';
 
 export type PrincipalResult =
   | { readonly ok: true; readonly principal: Principal }
@@ -23,7 +23,7 @@ export function buildPrincipal(
   const subject = claims.sub as string;
   let spiffe: SpiffeId | undefined;
   if (settings.spiffe) {
-    const parsed = parseSpiffeId(subject, true);
+    const parsed = explainSpiffeId(subject, true);
     if (!parsed.ok) return { ok: false, denied: deny('token-spiffe-id-invalid', parsed.detail) };
     spiffe = parsed.id;
   }

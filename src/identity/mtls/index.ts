@@ -1,3 +1,4 @@
+export { isSpiffePath, isTrustDomainName, parseSpiffeId, trustDomainId } from '../spiffe-id.ts';
 export {
   createMtlsAuthenticator,
   type MtlsAuthenticator,
@@ -5,7 +6,6 @@ export {
   type MtlsAuthenticatorDeps,
 } from './authenticator.ts';
 export type { BundleEvent, BundleSnapshot } from './bundle-store.ts';
-export { isSpiffePath, isTrustDomainName, parseSpiffeId, trustDomainId } from './spiffe-id.ts';
 export { kubernetesFromSpiffeId } from './spiffe-kubernetes.ts';
 export { type SvidVerification, type VerifiedSvid, verifyX509Svid } from './svid.ts';
 export {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseSpiffeId } from './spiffe-id.ts';
+import { parseSpiffeId } from '../spiffe-id.ts';
 import { kubernetesFromSpiffeId } from './spiffe-kubernetes.ts';
 
 const k8s = (id: string) => kubernetesFromSpiffeId(parseSpiffeId(id)!);

@@ -1,5 +1,5 @@
 import type { Principal } from '../../model/index.ts';
-import { trustDomainId } from './spiffe-id.ts';
+import { trustDomainId } from '../spiffe-id.ts';
 import { kubernetesFromSpiffeId } from './spiffe-kubernetes.ts';
 import type { VerifiedSvid } from './svid.ts';
 

@@ -1,4 +1,5 @@
 import type { Reason, SpiffeId } from '../../model/index.ts';
+import { parseSpiffeId } from '../spiffe-id.ts';
 import {
   EKU_ANY,
   EKU_CLIENT_AUTH,
@@ -7,7 +8,6 @@ import {
   KU_KEY_CERT_SIGN,
 } from './cert-extensions.ts';
 import { type CertNode, parseCertNode } from './cert-node.ts';
-import { parseSpiffeId } from './spiffe-id.ts';
 
 /**
  * X.509-SVID verification (SPIFFE X509-SVID.md, sections 4 and 5), done here rather than by

@@ -1,4 +1,4 @@
-import type { SpiffeId } from '../../model/index.ts';
+import type { SpiffeId } from '../model/index.ts';
 
 /**
  * SPIFFE ID parsing per the SPIFFE ID specification (SPIFFE-ID.md, section 2):
@@ -82,4 +82,34 @@ export function parseSpiffeId(s: string): SpiffeId | undefined {
 /** The ID of a trust domain itself, `spiffe://<name>`: the issuer of its SVIDs. */
 export function trustDomainId(trustDomain: string): string {
   return SPIFFE_SCHEME_PREFIX + trustDomain;
+}
+
+export type SpiffeParseResult =
+  | { readonly ok: true; readonly id: SpiffeId }
+  | { readonly ok: false; readonly detail: string };
+
+/**
+ * `parseSpiffeId` with the reason an ID is refused, for deny details (a JWT-SVID `sub`).
+ * `requirePath` refuses a trust-domain-only ID, as every SVID must have a path.
+ */
+export function explainSpiffeId(value: unknown, requirePath: boolean): SpiffeParseResult {
+  const fail = (detail: string): SpiffeParseResult => ({ ok: false, detail: `invalid SPIFFE ID: ${detail}` });
+  if (typeof value !== 'string') return fail('not a string');
+  const id = parseSpiffeId(value);
+  if (id) return requirePath && id.path === '' ? fail('an SVID must have a path') : { ok: true, id };
+  if (Buffer.byteLength(value) > SPIFFE_ID_MAX_BYTES) return fail('longer than 2048 bytes');
+  if (!value.startsWith(SPIFFE_SCHEME_PREFIX)) return fail('scheme is not spiffe://');
+  const rest = value.slice(SPIFFE_SCHEME_PREFIX.length);
+  const slash = rest.indexOf('/');
+  const trustDomain = slash < 0 ? rest : rest.slice(0, slash);
+  if (trustDomain === '') return fail('trust domain is empty');
+  if (trustDomain.length > TRUST_DOMAIN_MAX_LENGTH) return fail('trust domain is longer than 255 characters');
+  if (!isTrustDomainName(trustDomain)) {
+    return fail('trust domain may hold only a-z 0-9 . - _ (no port, userinfo, query or upper case)');
+  }
+  for (const segment of rest.slice(slash + 1).split('/')) {
+    if (segment === '') return fail('path has an empty segment or a trailing slash');
+    if (segment === '.' || segment === '..') return fail('path has a dot segment');
+  }
+  return fail('path segments may hold only A-Z a-z 0-9 . - _');
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { TRUST_DOMAIN_NAME_PATTERN } from '../../config/schema-mtls.ts';
+import { TRUST_DOMAIN_NAME_PATTERN } from '../config/schema-mtls.ts';
 import { isTrustDomainName, parseSpiffeId, SPIFFE_ID_MAX_BYTES } from './spiffe-id.ts';
 
 describe('parseSpiffeId', () => {

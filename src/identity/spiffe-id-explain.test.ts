@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseSpiffeId } from './spiffe-id.ts';
+import { explainSpiffeId as parseSpiffeId } from './spiffe-id.ts';
 
 describe('parseSpiffeId', () => {
   it('splits a valid ID into trust domain and path', () => {
