@@ -1,4 +1,5 @@
 export { type Authenticator, type AuthnResult, NOT_MINE } from './authenticator.ts';
+export { readClaim } from './claim-path.ts';
 export {
   type ClaimExpectation,
   createJwtAuthenticator,

@@ -4,6 +4,8 @@
  * (`_claim_sources` may carry an access token for distributed claims).
  */
 
+import { readClaim } from '../identity/index.ts';
+
 /** Protocol claims that say nothing about the person, or are kept in dedicated fields. */
 const DROPPED = new Set([
   'aud',
@@ -32,21 +34,7 @@ const MAX_CLAIM_BYTES = 8 * 1024;
 /** Most groups kept (providers with "group overage" send a pointer instead; see docs/sso.md). */
 const MAX_GROUPS = 10_000;
 
-/**
- * Read a claim by path: a top-level name, or dotted names into objects
- * (`realm_access.roles`); a name that itself holds dots is found first. Own members only.
- */
-export function readClaim(claims: Readonly<Record<string, unknown>>, path: string): unknown {
-  if (Object.hasOwn(claims, path)) return claims[path];
-  for (let dot = path.lastIndexOf('.'); dot > 0; dot = path.lastIndexOf('.', dot - 1)) {
-    const head = path.slice(0, dot);
-    if (!Object.hasOwn(claims, head)) continue;
-    const inner = claims[head];
-    if (typeof inner !== 'object' || inner === null || Array.isArray(inner)) return undefined;
-    return readClaim(inner as Record<string, unknown>, path.slice(dot + 1));
-  }
-  return undefined;
-}
+export { readClaim };
 
 /** Groups from `path`: an array of strings, or one string (space/comma separated lists stay one group). */
 export function groupsFrom(claims: Readonly<Record<string, unknown>>, path: string): string[] {

@@ -1,4 +1,4 @@
-import { readClaim } from './claim-path.ts';
+import { readClaim } from '../claim-path.ts';
 import { type Denied, deny } from './deny.ts';
 import type { ClaimExpectation, ClaimScalar, JwtIssuerSettings } from './settings.ts';
 

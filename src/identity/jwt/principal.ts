@@ -1,6 +1,6 @@
 import type { KubernetesIdentity, Principal, SpiffeId } from '../../model/index.ts';
+import { readClaim } from '../claim-path.ts';
 import { explainSpiffeId } from '../spiffe-id.ts';
-import { readClaim } from './claim-path.ts';
 import { type Denied, deny } from './deny.ts';
 import { deepFreezeJson } from './json-value.ts';
 import { readKubernetesIdentity } from './kubernetes.ts';

@@ -1,3 +1,4 @@
+import { JWT_ALGORITHMS } from '../../config/index.ts';
 /**
  * One trusted issuer, as the config schema (`identity.jwt[]` in src/config/schema-jwt.ts)
  * produces it after defaults. Declared here so identity does not depend on the config room's
@@ -34,15 +35,4 @@ export type ClaimExpectation = ClaimScalar | readonly ClaimScalar[];
  * The only algorithms ever accepted, whatever a settings object says: asymmetric signatures
  * whose keys come from public-key sources. `none` and HS* are absent on purpose.
  */
-export const ASYMMETRIC_ALGORITHMS: ReadonlySet<string> = new Set([
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-]);
+export const ASYMMETRIC_ALGORITHMS: ReadonlySet<string> = new Set<string>(JWT_ALGORITHMS);
