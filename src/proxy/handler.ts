@@ -15,7 +15,7 @@ import { publish } from '../observe/index.ts';
 import { decisionMessage, flavourFor, renderDeny, sendDeny } from './deny-response.ts';
 import { forward } from './forward.ts';
 import { buildRequestInfo, type ListenerContext } from './request-info.ts';
-import { runtimeFor } from './runtime.ts';
+import { type ProxyRuntime, runtimeFor } from './runtime.ts';
 import type { Tunnels } from './tunnels.ts';
 import { upstreamHeaders } from './upstream-headers.ts';
 import type { UpstreamPools } from './upstream-pools.ts';
@@ -148,23 +148,15 @@ export function createRequestHandler(ctx: ProxyContext, listener: ListenerContex
     }
     const info = built.info;
     if (ctx.reserved?.(info, req, res, engine)) return;
+    const sent: Sent = { ctx, rt, peerTrusted: built.peerTrusted, req, res, info, start };
     const verdict = decideOn(ctx, engine, listener, info);
     if (verdict instanceof Promise) {
       verdict.then(
-        (v) => proceed(ctx, engine, req, res, info, v, start),
-        () =>
-          proceed(
-            ctx,
-            engine,
-            req,
-            res,
-            info,
-            { decision: { outcome: 'deny', mode: 'enforce', reasons: ['internal-error'] } },
-            start,
-          ),
+        (v) => proceed(sent, v),
+        () => proceed(sent, { decision: { outcome: 'deny', mode: 'enforce', reasons: ['internal-error'] } }),
       );
     } else {
-      proceed(ctx, engine, req, res, info, verdict, start);
+      proceed(sent, verdict);
     }
   };
 }
@@ -212,15 +204,19 @@ function failure(res: ServerResponse, req: IncomingMessage, info: RequestInfo, e
   );
 }
 
-function proceed(
-  ctx: ProxyContext,
-  engine: Engine,
-  req: IncomingMessage,
-  res: ServerResponse,
-  info: RequestInfo,
-  verdict: Verdict,
-  start: number,
-): void {
+/** One request in flight: what proceed() needs, computed once by the handler. */
+interface Sent {
+  readonly ctx: ProxyContext;
+  readonly rt: ProxyRuntime;
+  readonly peerTrusted: boolean;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly info: RequestInfo;
+  readonly start: number;
+}
+
+function proceed(sent: Sent, verdict: Verdict): void {
+  const { ctx, rt, peerTrusted, req, res, info, start } = sent;
   const { decision, route } = verdict;
   if (!letsThrough(decision) || !route?.upstream) {
     let handled = false;
@@ -250,8 +246,6 @@ function proceed(
     finish(info, decision, error.status, start, { errorCode: error.code });
     return;
   }
-  const rt = runtimeFor(engine);
-  const peerTrusted = rt.trustedProxies.has(info.peerAddress);
   const headers = headersFor(ctx, req, info, route, decision, peerTrusted, rt.identityHeaders);
   if (!headers) {
     deny(res, req, info, INTERNAL_ERROR(decision), start);
@@ -354,8 +348,7 @@ export function createUpgradeHandler(ctx: ProxyContext, listener: ListenerContex
         finish(info, decision, status, start);
         return;
       }
-      const peerTrusted = rt.trustedProxies.has(info.peerAddress);
-      const headers = headersFor(ctx, req, info, route, decision, peerTrusted, rt.identityHeaders);
+      const headers = headersFor(ctx, req, info, route, decision, built.peerTrusted, rt.identityHeaders);
       if (!headers) {
         rawDeny(socket, 500, 'internal-error', info.id, req.headers.accept);
         finish(info, INTERNAL_ERROR(decision), 500, start);

@@ -21,7 +21,12 @@ export interface RequestInfoOptions {
 }
 
 export type RequestInfoResult =
-  | { ok: true; info: RequestInfo }
+  | {
+      ok: true;
+      info: RequestInfo;
+      /** Whether the TCP peer is a trusted proxy (its forwarding headers are believed). */
+      peerTrusted: boolean;
+    }
   | { ok: false; id: string; code: ErrorCode; detail: string; partial: RequestInfo };
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -76,7 +81,11 @@ export function buildRequestInfo(
   const peer = req.socket.remoteAddress ?? '';
   const peerTrusted = options.trustedProxies.has(peer);
   const id = requestIdFor(req, peerTrusted);
-  const clientAddress = options.trustedProxies.clientAddress(peer, req.headers['x-forwarded-for']);
+  const clientAddress = options.trustedProxies.clientAddress(
+    peer,
+    req.headers['x-forwarded-for'],
+    peerTrusted,
+  );
   const method = req.method ?? 'GET';
   const tls = listener.scheme === 'https' ? (req.socket as TLSSocket) : undefined;
   const peer_ = tls && listener.clientCertificates !== 'none' ? peerCertificateOf(tls) : undefined;
@@ -116,5 +125,9 @@ export function buildRequestInfo(
     ...(options.allowSemicolons ? { allowSemicolons: true } : {}),
   });
   if (!target.ok) return fail(target.code, target.detail, host.host, port);
-  return { ok: true, info: { ...base, host: host.host, port, path: target.path, query: target.query } };
+  return {
+    ok: true,
+    peerTrusted,
+    info: { ...base, host: host.host, port, path: target.path, query: target.query },
+  };
 }

@@ -35,9 +35,9 @@ export class TrustedProxies {
    * from the right, skipping trusted hops, and the first untrusted address is the client.
    * A malformed entry stops the walk there (the last good address is used).
    */
-  clientAddress(peer: string, xff: string | string[] | undefined): string {
+  clientAddress(peer: string, xff: string | string[] | undefined, peerTrusted = this.has(peer)): string {
     const plainPeer = plainAddress(peer);
-    if (xff === undefined || !this.has(plainPeer)) return plainPeer;
+    if (xff === undefined || !peerTrusted) return plainPeer;
     const hops = (Array.isArray(xff) ? xff.join(',') : xff).split(',');
     let client = plainPeer;
     for (let i = hops.length - 1; i >= 0; i--) {
