@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+import { isRequestId } from '../proxy/index.ts';
 
 /**
- * The check's request id: the ingress's (X-Request-Id / Envoy's id) when well-formed, else
- * `fallback` (an id already made for this request) or a new UUID.
+ * The check's request id: the ingress's (X-Request-Id / Envoy's id) when well-formed (the same
+ * rule as the proxy's), else `fallback` (an id already made for this request) or a new UUID.
  */
 export function checkRequestId(given: unknown, fallback?: string): string {
-  return typeof given === 'string' && REQUEST_ID.test(given) ? given : (fallback ?? randomUUID());
+  return isRequestId(given) ? given : (fallback ?? randomUUID());
 }

@@ -31,6 +31,11 @@ export type RequestInfoResult =
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** Whether a request id from a peer is acceptable (it is echoed into logs and headers). */
+export function isRequestId(value: unknown): value is string {
+  return typeof value === 'string' && REQUEST_ID.test(value);
+}
+
 /**
  * The client certificate chain of a TLS connection, read once per connection: it cannot
  * change on a connection (no renegotiation), and getPeerCertificate(true) costs tens of µs.
@@ -50,7 +55,7 @@ function peerCertificateOf(socket: TLSSocket): { cert: PeerCertificate | undefin
 export function requestIdFor(req: IncomingMessage, peerTrusted: boolean): string {
   if (peerTrusted) {
     const given = req.headers['x-request-id'];
-    if (typeof given === 'string' && REQUEST_ID.test(given)) return given;
+    if (isRequestId(given)) return given;
   }
   return randomUUID();
 }
