@@ -15,6 +15,7 @@ import { type Browser, chromium } from 'playwright-core';
 import { type DevProvider, startDevOidcProvider } from '../src/demo/index.ts';
 import { CHROMIUM, CHROMIUM_ARGS } from './helpers/browser.ts';
 import { binary, freePort, type Peer, peerDir, startPeer } from './helpers/forward-auth.ts';
+import { AUTH_CHECK_LOCATION, nginxPrologue } from './helpers/nginx-forward-auth.ts';
 import { type RunningGatehouse, startGatehouse } from './helpers/servers.ts';
 
 const NGINX = binary('/usr/sbin/nginx', '/usr/bin/nginx');
@@ -77,16 +78,7 @@ describe('browser sign-in round trip through nginx auth_request', {
     const conf = join(d, 'nginx.conf');
     writeFileSync(
       conf,
-      `daemon off;
-master_process off;
-worker_processes 1;
-pid ${d}/nginx.pid;
-error_log ${d}/error.log info;
-events { worker_connections 256; }
-http {
-  access_log off;
-  client_body_temp_path ${d}/body; proxy_temp_path ${d}/proxy; fastcgi_temp_path ${d}/fastcgi; uwsgi_temp_path ${d}/uwsgi; scgi_temp_path ${d}/scgi;
-  upstream gatehouse { server 127.0.0.1:${gh.port}; }
+      `${nginxPrologue(d)}  upstream gatehouse { server 127.0.0.1:${gh.port}; }
   upstream app { server 127.0.0.1:${(app.address() as AddressInfo).port}; }
   server {
     listen 127.0.0.1:${port};
@@ -106,18 +98,7 @@ http {
       error_page 401 = @signin;
       proxy_pass http://app;
     }
-    location = /.gatehouse-check {
-      internal;
-      proxy_pass http://gatehouse/.gatehouse/auth/nginx;
-      proxy_pass_request_body off;
-      proxy_set_header Content-Length "";
-      proxy_set_header X-Original-URI $request_uri;
-      proxy_set_header X-Original-Method $request_method;
-      proxy_set_header X-Forwarded-Host $http_host;
-      proxy_set_header X-Forwarded-Proto $scheme;
-      proxy_set_header X-Forwarded-For $remote_addr;
-    }
-    location @signin {
+${AUTH_CHECK_LOCATION}    location @signin {
       if ($gatehouse_signin) { return 302 $gatehouse_signin; }
       return 401;
     }
