@@ -1,14 +1,16 @@
 /**
  * The deploy/forward-auth examples are parsed and shape-checked: each object has the
  * apiVersion, kind and fields its API requires, points at an endpoint Gatehouse serves, and
- * the Gatehouse config among them loads. (No API server runs here: the checks mirror the
- * published schemas and CEL rules of each resource.)
+ * the Gatehouse config among them loads. Every HTTP check goes to the dedicated forward-auth
+ * listener: the port of the listener `forwardAuth.listener` names in gatehouse-config.yaml,
+ * which the Service exposes; gRPC checks go to `forwardAuth.grpc.port`. (No API server runs
+ * here: the checks mirror the published schemas and CEL rules of each resource.)
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { parseAllDocuments, parse as parseYaml } from 'yaml';
+import { parseAllDocuments, parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { loadConfigText } from '../src/config/index.ts';
 import { ENDPOINT_PATHS } from '../src/forward-auth/index.ts';
 import { ROOT } from './helpers/child.ts';
@@ -38,23 +40,47 @@ function need(o: Obj, path: string, where: string): unknown {
 }
 
 const GATEHOUSE_CONFIG = loadConfigText(readFileSync(join(DIR, 'gatehouse-config.yaml'), 'utf8'));
-const HTTP_PORT = 8080;
-const GRPC_PORT = 9191;
+const CONFIG = GATEHOUSE_CONFIG.ok ? GATEHOUSE_CONFIG.config : undefined;
+/** Every listener of the example config, by name (empty when it does not load: the checks then fail). */
+const LISTENER_PORTS = new Map((CONFIG?.listeners ?? []).map((l) => [l.name, l.port]));
+/** The dedicated forward-auth listener's port: where every HTTP check must go. */
+const AUTH_PORT = LISTENER_PORTS.get(CONFIG?.forwardAuth?.listener ?? '');
+/** The ext_authz gRPC port: where every gRPC check must go. */
+const GRPC_PORT = CONFIG?.forwardAuth?.grpc?.port;
 const PREFIX = '/.gatehouse/ext-authz';
+const SERVICE_HOST = 'gatehouse.gatehouse.svc.cluster.local';
 
-function gatehouseBackend(ref: unknown, port: number, where: string): void {
+function gatehouseBackend(ref: unknown, port: number | undefined, where: string): void {
   assert.equal(at(ref, 'name'), 'gatehouse', `${where}: backend is the gatehouse Service`);
   assert.equal(at(ref, 'port'), port, `${where}: backend port`);
+}
+
+/** An HTTP check URL: the gatehouse Service, the dedicated listener's port, a Gatehouse endpoint. */
+function checkUrl(value: unknown, where: string): void {
+  const url = new URL(String(value));
+  assert.equal(url.hostname, SERVICE_HOST, `${where}: the check goes to the gatehouse Service`);
+  assert.equal(Number(url.port), AUTH_PORT, `${where}: the check goes to the dedicated listener's port`);
+  assert.ok(ENDPOINT_PATHS.has(url.pathname), `${where}: ${url.pathname} is a Gatehouse endpoint`);
 }
 
 /** Kind-specific checks; every object also needs apiVersion, kind and metadata.name. */
 const CHECKS: Record<string, (o: Obj, where: string) => void> = {
   'v1/Service': (o, where) => {
     const ports = need(o, 'spec.ports', where) as Obj[];
+    // every listener of the config (the dedicated one among them) and the gRPC port, each
+    // exposed on its own number, so the examples can name the container port
     assert.deepEqual(
       ports.map((p) => p.port),
-      [HTTP_PORT, GRPC_PORT],
+      [...LISTENER_PORTS.values(), GRPC_PORT],
       where,
+    );
+    for (const p of ports) {
+      need(p, 'name', where);
+      assert.equal(p.targetPort, p.port, `${where}: port ${p.port} is the container port`);
+    }
+    assert.ok(
+      AUTH_PORT !== undefined && ports.some((p) => p.port === AUTH_PORT),
+      `${where}: the dedicated listener is exposed`,
     );
   },
   'gateway.networking.k8s.io/v1/HTTPRoute': (o, where) => {
@@ -71,7 +97,7 @@ const CHECKS: Record<string, (o: Obj, where: string) => void> = {
       // the API's CEL rules: http goes with HTTP, grpc with GRPC
       assert.equal(e.http !== undefined, protocol === 'HTTP', `${where}: http iff protocol HTTP`);
       assert.equal(e.grpc !== undefined, protocol === 'GRPC', `${where}: grpc iff protocol GRPC`);
-      gatehouseBackend(e.backendRef, protocol === 'HTTP' ? HTTP_PORT : GRPC_PORT, where);
+      gatehouseBackend(e.backendRef, protocol === 'HTTP' ? AUTH_PORT : GRPC_PORT, where);
       if (protocol === 'HTTP') {
         assert.equal(at(e, 'http.path'), PREFIX, `${where}: http.path is Gatehouse's Envoy prefix`);
         const copied = at(e, 'http.allowedResponseHeaders') as string[];
@@ -100,7 +126,7 @@ const CHECKS: Record<string, (o: Obj, where: string) => void> = {
     assert.notEqual(ext.failOpen, true, `${where}: never fail open`);
     if (ext.grpc) gatehouseBackend((at(ext, 'grpc.backendRefs') as Obj[])[0], GRPC_PORT, where);
     if (ext.http) {
-      gatehouseBackend((at(ext, 'http.backendRefs') as Obj[])[0], HTTP_PORT, where);
+      gatehouseBackend((at(ext, 'http.backendRefs') as Obj[])[0], AUTH_PORT, where);
       assert.equal(at(ext, 'http.path'), PREFIX, where);
       assert.ok((at(ext, 'http.headersToBackend') as string[]).includes('x-gatehouse-assertion'), where);
     }
@@ -114,8 +140,8 @@ const CHECKS: Record<string, (o: Obj, where: string) => void> = {
       const http = p.envoyExtAuthzHttp as Obj | undefined;
       assert.ok((grpc === undefined) !== (http === undefined), `${where}: one provider kind each`);
       const spec = (grpc ?? http)!;
-      assert.equal(spec.service, 'gatehouse.gatehouse.svc.cluster.local', where);
-      assert.equal(spec.port, grpc ? GRPC_PORT : HTTP_PORT, where);
+      assert.equal(spec.service, SERVICE_HOST, where);
+      assert.equal(spec.port, grpc ? GRPC_PORT : AUTH_PORT, `${where}: ${p.name} port`);
       if (http) {
         assert.equal(http.pathPrefix, PREFIX, where);
         assert.ok((http.headersToUpstreamOnAllow as string[]).includes('x-gatehouse-assertion'), where);
@@ -138,9 +164,7 @@ const CHECKS: Record<string, (o: Obj, where: string) => void> = {
     );
   },
   'traefik.io/v1alpha1/Middleware': (o, where) => {
-    const address = new URL(String(need(o, 'spec.forwardAuth.address', where)));
-    assert.ok(ENDPOINT_PATHS.has(address.pathname), `${where}: ${address.pathname} is a Gatehouse endpoint`);
-    assert.equal(Number(address.port), HTTP_PORT, where);
+    checkUrl(need(o, 'spec.forwardAuth.address', where), where);
     assert.notEqual(
       at(o, 'spec.forwardAuth.trustForwardHeader'),
       true,
@@ -160,9 +184,11 @@ const CHECKS: Record<string, (o: Obj, where: string) => void> = {
   },
   'networking.k8s.io/v1/Ingress': (o, where) => {
     const a = need(o, 'metadata.annotations', where) as Record<string, string>;
-    const url = new URL(a['nginx.ingress.kubernetes.io/auth-url']!);
-    assert.ok(ENDPOINT_PATHS.has(url.pathname), `${where}: auth-url is a Gatehouse endpoint`);
-    assert.ok(a['nginx.ingress.kubernetes.io/auth-signin'], `${where}: auth-signin for browsers`);
+    checkUrl(a['nginx.ingress.kubernetes.io/auth-url'], `${where}: auth-url`);
+    const signin = new URL(a['nginx.ingress.kubernetes.io/auth-signin']!);
+    // on the dedicated listener every path is a check: the sign-in page is served elsewhere
+    assert.notEqual(Number(signin.port), AUTH_PORT, `${where}: auth-signin is not the check listener`);
+    assert.equal(signin.pathname, '/.gatehouse/login', `${where}: auth-signin is Gatehouse's sign-in`);
     assert.match(a['nginx.ingress.kubernetes.io/auth-response-headers']!, /X-Gatehouse-Assertion/);
     assert.equal(a['nginx.ingress.kubernetes.io/auth-cache-key'], undefined, `${where}: no decision cache`);
     need(o, 'spec.rules', where);
@@ -174,10 +200,26 @@ describe('deploy/forward-auth examples', () => {
 
   it('the Gatehouse config loads: schema and semantic checks pass, forwardAuth is on', () => {
     assert.ok(GATEHOUSE_CONFIG.ok, GATEHOUSE_CONFIG.ok ? '' : JSON.stringify(GATEHOUSE_CONFIG.problems));
-    assert.ok(GATEHOUSE_CONFIG.config.forwardAuth);
-    assert.equal(GATEHOUSE_CONFIG.config.forwardAuth.grpc?.port, GRPC_PORT);
-    assert.equal(GATEHOUSE_CONFIG.config.listeners[0]!.port, HTTP_PORT);
-    assert.equal(GATEHOUSE_CONFIG.config.forwardAuth.envoyPathPrefix, PREFIX);
+    const fa = GATEHOUSE_CONFIG.config.forwardAuth;
+    assert.ok(fa);
+    assert.equal(fa.envoyPathPrefix, PREFIX);
+    assert.notEqual(fa.leanHttp, false, 'the dedicated listener uses the lean engine');
+  });
+
+  it('the config has the ports the README documents: web 8080, dedicated auth 8081, gRPC 9191', () => {
+    assert.deepEqual(
+      [...LISTENER_PORTS],
+      [
+        ['web', 8080],
+        ['auth', 8081],
+      ],
+    );
+    assert.equal(CONFIG?.forwardAuth?.listener, 'auth');
+    assert.equal(AUTH_PORT, 8081);
+    assert.equal(GRPC_PORT, 9191);
+    // the sign-in round trip is a page, not a check: never on the dedicated listener
+    const signIn = CONFIG?.forwardAuth?.signInUrl ?? '';
+    if (/^https?:/.test(signIn)) assert.notEqual(Number(new URL(signIn).port), AUTH_PORT, signIn);
   });
 
   it('covers every peer the README lists', () => {
@@ -214,5 +256,79 @@ describe('deploy/forward-auth examples', () => {
     const filter = ((broken.spec as Obj).rules as Obj[])[0]!.filters as Obj[];
     (filter[0]!.externalAuth as Obj).protocol = 'GRPC';
     assert.throws(() => CHECKS['gateway.networking.k8s.io/v1/HTTPRoute']!(broken, 'broken'));
+  });
+
+  it('an HTTP check sent to the ordinary listener (8080) or the gRPC port is caught', () => {
+    /** One example object, its check key, and how to point its HTTP check at another port. */
+    const cases: [file: string, index: number, kind: string, repoint: (o: Obj, port: number) => void][] = [
+      [
+        'httproute-external-auth-http.yaml',
+        0,
+        'gateway.networking.k8s.io/v1/HTTPRoute',
+        (o, port) => {
+          const filters = ((o.spec as Obj).rules as Obj[])[0]!.filters as Obj[];
+          ((filters[0]!.externalAuth as Obj).backendRef as Obj).port = port;
+        },
+      ],
+      [
+        'envoy-gateway-securitypolicy.yaml',
+        1,
+        'gateway.envoyproxy.io/v1alpha1/SecurityPolicy',
+        (o, port) => {
+          ((at(o, 'spec.extAuth.http.backendRefs') as Obj[])[0] as Obj).port = port;
+        },
+      ],
+      [
+        'istio-extension-providers.yaml',
+        0,
+        'v1/ConfigMap',
+        (o, port) => {
+          const data = o.data as Obj;
+          const mesh = parseYaml(String(data.mesh)) as Obj;
+          for (const p of mesh.extensionProviders as Obj[])
+            if (p.envoyExtAuthzHttp) (p.envoyExtAuthzHttp as Obj).port = port;
+          data.mesh = stringifyYaml(mesh);
+        },
+      ],
+      [
+        'traefik-middleware.yaml',
+        0,
+        'traefik.io/v1alpha1/Middleware',
+        (o, port) => {
+          const fa = at(o, 'spec.forwardAuth') as Obj;
+          const url = new URL(String(fa.address));
+          url.port = String(port);
+          fa.address = url.href;
+        },
+      ],
+      [
+        'ingress-nginx-annotations.yaml',
+        0,
+        'networking.k8s.io/v1/Ingress',
+        (o, port) => {
+          const a = at(o, 'metadata.annotations') as Record<string, string>;
+          const url = new URL(a['nginx.ingress.kubernetes.io/auth-url']!);
+          url.port = String(port);
+          a['nginx.ingress.kubernetes.io/auth-url'] = url.href;
+        },
+      ],
+    ];
+    for (const [file, index, kind, repoint] of cases) {
+      const o = documents(file)[index]!;
+      assert.equal(`${o.apiVersion}/${o.kind}`, kind, file);
+      CHECKS[kind]!(o, file); // as shipped: passes
+      for (const port of [LISTENER_PORTS.get('web')!, GRPC_PORT!]) {
+        const broken = structuredClone(o);
+        repoint(broken, port);
+        assert.throws(() => CHECKS[kind]!(broken, `${file} on ${port}`), /port/, `${file} on ${port}`);
+      }
+    }
+  });
+
+  it('a sign-in URL on the dedicated listener is caught', () => {
+    const o = documents('ingress-nginx-annotations.yaml')[0]!;
+    const a = at(o, 'metadata.annotations') as Record<string, string>;
+    a['nginx.ingress.kubernetes.io/auth-signin'] = `http://${SERVICE_HOST}:${AUTH_PORT}/.gatehouse/login`;
+    assert.throws(() => CHECKS['networking.k8s.io/v1/Ingress']!(o, 'broken'), /auth-signin/);
   });
 });

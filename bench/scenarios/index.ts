@@ -30,7 +30,12 @@ import {
   jwtVerifyColdRs256,
   jwtVerifyWarm,
 } from './micro.ts';
-import { nginxForwardAuthJwt, nginxForwardAuthNoop } from './nginx-forward-auth-jwt.ts';
+import {
+  nginxForwardAuthJwt,
+  nginxForwardAuthJwtShared,
+  nginxForwardAuthNoop,
+  nginxForwardAuthNoopRaw,
+} from './nginx-forward-auth-jwt.ts';
 import { nginxProxyPass } from './nginx-proxy-pass.ts';
 import { nodeProxyMinimal } from './node-proxy-minimal.ts';
 import { routeLookup1k, routeLookup10, routeLookup10k } from './route-lookup.ts';
@@ -43,7 +48,9 @@ export const SCENARIOS: readonly Scenario[] = [
   nodeProxyMinimal,
   nginxProxyPass,
   nginxForwardAuthNoop,
+  nginxForwardAuthNoopRaw,
   nginxForwardAuthJwt,
+  nginxForwardAuthJwtShared,
   grpcExtAuthzChecks,
   gatehousePublic,
   gatehouseJwtWarm,

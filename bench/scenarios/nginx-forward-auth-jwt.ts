@@ -105,76 +105,97 @@ async function startNginxForwardAuth(
 }
 
 /**
- * The same nginx in front of a Node authorizer that does nothing (servers/noop-authorizer.ts):
- * the ceiling any Node forward-auth service can reach here, to read Gatehouse's figure against.
+ * The same nginx in front of an authorizer that does nothing: the ceiling a Node
+ * forward-auth service can reach here, to read Gatehouse's figure against. `script` is
+ * servers/noop-authorizer.ts (node:http) or servers/noop-authorizer-raw.ts (a bare socket).
  */
-export const nginxForwardAuthNoop: Scenario = {
-  name: 'nginx-forward-auth-noop',
-  baseline: 'nginx-proxy-pass',
-  description:
-    'nginx auth_request -> a Node authorizer that answers 200 without any logic -> upstream: the Node floor.',
-  async run(ctx) {
-    if (!findExecutable('nginx')) skip('nginx not installed (apt-get install nginx-light)');
-    const authorizerPort = await freePort();
-    await startNodeService(ctx.scope, {
-      name: 'noop-authorizer',
-      script: 'servers/noop-authorizer.ts',
-      args: [String(authorizerPort)],
-      logDir: ctx.tmpDir,
-      readyUrl: `http://127.0.0.1:${authorizerPort}/`,
-    });
-    const url = await startNginxForwardAuth(ctx, 'nginx-forward-auth-noop', authorizerPort);
-    if (!(await waitForHttp(url, { host: HOST, timeoutMs: 10_000 })))
-      skip('nginx + noop authorizer never answered 200');
-    // the same request as nginx-forward-auth-jwt: a bearer token nginx passes on (and nobody checks)
-    const token = benchIssuer(ctx.tmpDir).token();
-    return ctx.measureHttp({ url, host: HOST, headers: { authorization: `Bearer ${token}` } });
-  },
-};
+function nginxForwardAuthNoopScenario(name: string, script: string, what: string): Scenario {
+  return {
+    name,
+    baseline: 'nginx-proxy-pass',
+    description: `nginx auth_request -> ${what} that answers 200 without any logic -> upstream: a floor.`,
+    async run(ctx) {
+      if (!findExecutable('nginx')) skip('nginx not installed (apt-get install nginx-light)');
+      const authorizerPort = await freePort();
+      await startNodeService(ctx.scope, {
+        name,
+        script,
+        args: [String(authorizerPort)],
+        logDir: ctx.tmpDir,
+        readyUrl: `http://127.0.0.1:${authorizerPort}/`,
+      });
+      const url = await startNginxForwardAuth(ctx, name, authorizerPort);
+      if (!(await waitForHttp(url, { host: HOST, timeoutMs: 10_000 })))
+        skip(`nginx + ${what} never answered 200`);
+      // the same request as nginx-forward-auth-jwt: a bearer token nginx passes on (and nobody checks)
+      const token = benchIssuer(ctx.tmpDir).token();
+      return ctx.measureHttp({ url, host: HOST, headers: { authorization: `Bearer ${token}` } });
+    },
+  };
+}
+
+export const nginxForwardAuthNoop = nginxForwardAuthNoopScenario(
+  'nginx-forward-auth-noop',
+  'servers/noop-authorizer.ts',
+  'a node:http authorizer',
+);
+export const nginxForwardAuthNoopRaw = nginxForwardAuthNoopScenario(
+  'nginx-forward-auth-noop-raw',
+  'servers/noop-authorizer-raw.ts',
+  'a bare-socket authorizer',
+);
 
 /**
  * nginx + Gatehouse forward-auth with a bearer JWT on every request (verified, cached after
  * the first), a policy on the subject, and the signed assertion copied upstream; against
- * nginx proxy_pass alone. Target: at least half of nginx's throughput.
+ * nginx proxy_pass alone. `dedicated`: the checks go to a listener given to forward-auth
+ * (`forwardAuth.listener`, served by the lean HTTP engine), as docs/forward-auth.md
+ * recommends; otherwise to the reserved path on an ordinary proxy listener (node:http).
  */
-export const nginxForwardAuthJwt: Scenario = {
-  name: 'nginx-forward-auth-jwt',
-  baseline: 'nginx-proxy-pass',
-  description:
-    'nginx auth_request -> Gatehouse forward-auth (bearer JWT, policy, assertion) -> upstream, vs nginx proxy_pass alone.',
-  target: { minRatio: 0.5 },
-  async run(ctx) {
-    if (!findExecutable('nginx')) skip('nginx not installed (apt-get install nginx-light)');
-    const issuer = benchIssuer(ctx.tmpDir);
-    const gatehouse = await startGatehouse(
-      ctx,
-      [
+function nginxForwardAuthJwtScenario(name: string, dedicated: boolean): Scenario {
+  return {
+    name,
+    baseline: 'nginx-proxy-pass',
+    description: dedicated
+      ? 'nginx auth_request -> Gatehouse dedicated forward-auth listener (bearer JWT, policy, assertion) -> upstream, vs nginx proxy_pass alone.'
+      : 'The same with the checks sent to /.gatehouse/auth/nginx on an ordinary proxy listener (node:http).',
+    ...(dedicated ? { target: { minRatio: 0.5 } } : {}),
+    async run(ctx) {
+      if (!findExecutable('nginx')) skip('nginx not installed (apt-get install nginx-light)');
+      const issuer = benchIssuer(ctx.tmpDir);
+      const gatehouse = await startGatehouse(
+        ctx,
+        [
+          {
+            id: 'bench-app',
+            match: { host: HOST, path: '/' },
+            policy: { allow: [{ id: 'bench', subject: 'bench-client' }] },
+            assertion: { audience: 'https://app.bench.test', headers: { user: 'X-Gatehouse-User' } },
+          },
+        ],
         {
-          id: 'bench-app',
-          match: { host: HOST, path: '/' },
-          policy: { allow: [{ id: 'bench', subject: 'bench-client' }] },
-          assertion: { audience: 'https://app.bench.test', headers: { user: 'X-Gatehouse-User' } },
+          extra: {
+            identity: { jwt: [issuer.config] },
+            assertion: { issuer: 'https://gatehouse.bench.test' },
+            forwardAuth: { trustedProxies: ['127.0.0.1/32'], ...(dedicated ? { listener: 'bench' } : {}) },
+          },
         },
-      ],
-      {
-        extra: {
-          identity: { jwt: [issuer.config] },
-          assertion: { issuer: 'https://gatehouse.bench.test' },
-          forwardAuth: { trustedProxies: ['127.0.0.1/32'] },
-        },
-      },
-    );
-    const gatehousePort = Number(new URL(gatehouse.baseUrl).port);
-    const url = await startNginxForwardAuth(ctx, 'nginx-forward-auth', gatehousePort);
-    // Without a token the answer is 401: proves the check is enforced before measuring.
-    const ready = await waitForHttp(url, { host: HOST, expectStatus: 401, timeoutMs: 10_000 });
-    if (!ready) skip('nginx + forward-auth never answered 401 without a token');
-    const denied = await httpGet(url, {
-      host: HOST,
-      headers: { authorization: `Bearer ${issuer.token('someone-else')}` },
-    });
-    if (denied.status !== 403) skip(`a token for another subject answered ${denied.status}, not 403`);
-    ctx.log('  forward-auth enforced: no token 401, other subject 403');
-    return ctx.measureHttp({ url, host: HOST, headers: { authorization: `Bearer ${issuer.token()}` } });
-  },
-};
+      );
+      const gatehousePort = Number(new URL(gatehouse.baseUrl).port);
+      const url = await startNginxForwardAuth(ctx, name, gatehousePort);
+      // Without a token the answer is 401: proves the check is enforced before measuring.
+      const ready = await waitForHttp(url, { host: HOST, expectStatus: 401, timeoutMs: 10_000 });
+      if (!ready) skip('nginx + forward-auth never answered 401 without a token');
+      const denied = await httpGet(url, {
+        host: HOST,
+        headers: { authorization: `Bearer ${issuer.token('someone-else')}` },
+      });
+      if (denied.status !== 403) skip(`a token for another subject answered ${denied.status}, not 403`);
+      ctx.log('  forward-auth enforced: no token 401, other subject 403');
+      return ctx.measureHttp({ url, host: HOST, headers: { authorization: `Bearer ${issuer.token()}` } });
+    },
+  };
+}
+
+export const nginxForwardAuthJwt = nginxForwardAuthJwtScenario('nginx-forward-auth-jwt', true);
+export const nginxForwardAuthJwtShared = nginxForwardAuthJwtScenario('nginx-forward-auth-jwt-shared', false);

@@ -1,9 +1,10 @@
 import { closeSync, fsyncSync, openSync, write, writeSync } from 'node:fs';
 
 /**
- * A buffered, asynchronous line writer for the audit stream. Lines are collected in memory and
- * written in batches (one `write` per `batchBytes` or per `flushMs`), with at most one write in
- * flight, so the request path never makes a syscall and never blocks on a slow consumer.
+ * A buffered, asynchronous line writer for the audit stream. Each line is encoded once,
+ * straight into a batch buffer (no string kept alive until the flush); full batches are
+ * written one `write` at a time, at most one in flight, and a partial batch after `flushMs`.
+ * So the request path makes no syscall and never blocks on a slow consumer.
  * If the consumer cannot keep up and the backlog passes `maxBacklogBytes`, new lines are
  * dropped and counted (`dropped`): losing audit lines is reported, never silent.
  */
@@ -12,11 +13,15 @@ export class LineWriter {
   readonly #ownsFd: boolean;
   readonly #batchBytes: number;
   readonly #maxBacklogBytes: number;
-  #lines: string[] = [];
-  #bytes = 0;
+  readonly #flushMs: number;
+  /** The batch being filled, and how much of it is used. */
+  #batch: Buffer;
+  #used = 0;
+  /** Full batches waiting to be written, oldest first, and their total size. */
+  readonly #queue: Buffer[] = [];
+  #queued = 0;
   #writing = false;
   #timer: NodeJS.Timeout | undefined;
-  readonly #flushMs: number;
   dropped = 0;
 
   constructor(
@@ -28,31 +33,54 @@ export class LineWriter {
     this.#batchBytes = options.batchBytes ?? 64 * 1024;
     this.#flushMs = options.flushMs ?? 100;
     this.#maxBacklogBytes = options.maxBacklogBytes ?? 64 * 1024 * 1024;
+    this.#batch = Buffer.allocUnsafe(this.#batchBytes);
   }
 
   /** Queue one line (must end with a newline). */
   write(line: string): void {
-    if (this.#bytes > this.#maxBacklogBytes) {
+    if (this.#queued + this.#used > this.#maxBacklogBytes) {
       this.dropped++;
       return;
     }
-    this.#lines.push(line);
-    this.#bytes += line.length;
-    if (this.#bytes >= this.#batchBytes) this.#flush();
-    else if (!this.#timer) {
+    // UTF-8 needs at most 3 bytes per UTF-16 code unit
+    if (line.length * 3 > this.#batch.length - this.#used) {
+      this.#seal();
+      if (line.length * 3 > this.#batch.length) {
+        const big = Buffer.from(line);
+        this.#queue.push(big);
+        this.#queued += big.length;
+        this.#drain();
+        return;
+      }
+    }
+    this.#used += this.#batch.write(line, this.#used);
+    if (this.#used >= this.#batchBytes / 2 && !this.#writing) {
+      this.#seal();
+    } else if (!this.#timer) {
       this.#timer = setTimeout(() => {
         this.#timer = undefined;
-        this.#flush();
+        this.#seal();
       }, this.#flushMs);
       this.#timer.unref();
     }
   }
 
-  #flush(): void {
-    if (this.#writing || this.#lines.length === 0) return;
-    const chunk = Buffer.from(this.#lines.join(''));
-    this.#lines = [];
-    this.#bytes = 0;
+  /** Move the batch being filled to the queue and start writing. */
+  #seal(): void {
+    if (this.#used > 0) {
+      const full = this.#batch.subarray(0, this.#used);
+      this.#queue.push(full);
+      this.#queued += full.length;
+      this.#batch = Buffer.allocUnsafe(this.#batchBytes);
+      this.#used = 0;
+    }
+    this.#drain();
+  }
+
+  #drain(): void {
+    if (this.#writing) return;
+    const chunk = this.#queue.shift();
+    if (!chunk) return;
     this.#writing = true;
     const next = (offset: number) => {
       write(this.#fd, chunk, offset, chunk.length - offset, null, (err, written) => {
@@ -62,7 +90,9 @@ export class LineWriter {
             return;
           }
           this.#writing = false;
+          this.#queued -= chunk.length;
           this.dropped++;
+          this.#drain();
           return;
         }
         if (offset + written < chunk.length) {
@@ -70,7 +100,10 @@ export class LineWriter {
           return;
         }
         this.#writing = false;
-        if (this.#bytes >= this.#batchBytes) this.#flush();
+        this.#queued -= chunk.length;
+        // a batch that filled while this one was written goes next
+        if (this.#queue.length === 0 && this.#used >= this.#batchBytes / 2) this.#seal();
+        else this.#drain();
       });
     };
     next(0);
@@ -80,16 +113,19 @@ export class LineWriter {
   flushSync(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (this.#lines.length === 0) return;
-    const chunk = Buffer.from(this.#lines.join(''));
-    this.#lines = [];
-    this.#bytes = 0;
-    let offset = 0;
-    while (offset < chunk.length) {
-      try {
-        offset += writeSync(this.#fd, chunk, offset);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') return;
+    const chunks = this.#queue.splice(0);
+    if (this.#used > 0) chunks.push(this.#batch.subarray(0, this.#used));
+    this.#batch = Buffer.allocUnsafe(this.#batchBytes);
+    this.#used = 0;
+    this.#queued = 0;
+    for (const chunk of chunks) {
+      let offset = 0;
+      while (offset < chunk.length) {
+        try {
+          offset += writeSync(this.#fd, chunk, offset);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') return;
+        }
       }
     }
   }

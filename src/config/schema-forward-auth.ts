@@ -76,6 +76,12 @@ export const ForwardAuthSchema = z
       .string()
       .optional()
       .describe('Name of a listener dedicated to forward-auth: every path on it is the auth endpoint'),
+    leanHttp: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Serve the dedicated listener's checks with Gatehouse's lean HTTP/1.1 engine (bodiless HTTP/1.1 checks; anything else is handed to node:http). Default true; false serves every check with node:http",
+      ),
     signInUrl: z
       .string()
       .regex(

@@ -1,7 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Engine } from '../decision/index.ts';
 import type { RequestInfo } from '../model/index.ts';
 import { publish } from '../observe/index.ts';
+import type { RequestHead } from '../proxy/index.ts';
 import type { AdapterName, ForwardAuthAdapter } from './adapter.ts';
 import { ADAPTERS, detectAdapter } from './adapters/registry.ts';
 import { type Answer, type Propagate, refusal } from './answer.ts';
@@ -9,6 +9,7 @@ import { type Checked, check } from './check.ts';
 import { clientIdentityHeaders } from './client-identity-headers.ts';
 import { DESCRIPTOR_HEADERS, describe, type Failure, missing } from './description.ts';
 import { HeaderView } from './header-view.ts';
+import type { CheckHttpResponse } from './lean-http/response.ts';
 import type { CheckContext } from './original-request.ts';
 import { checkRequestId } from './request-id.ts';
 import { type ForwardAuthRuntime, forwardAuthRuntime } from './runtime.ts';
@@ -30,11 +31,15 @@ export interface ForwardAuthDeps {
  */
 export type Endpoint = 'auto' | AdapterName | 'dedicated';
 
-/** The reserved-path handler signature (src/server/reserved.ts). */
+/**
+ * The reserved-path handler signature (src/server/reserved.ts). It reads only the request
+ * head and writes one answer, so node:http and the lean engine of the dedicated listener
+ * (lean-http/) both call it.
+ */
 export type HttpCheckHandler = (
   info: RequestInfo,
-  req: IncomingMessage,
-  res: ServerResponse,
+  req: RequestHead,
+  res: CheckHttpResponse,
   engine: Engine,
 ) => void;
 
@@ -54,7 +59,7 @@ export const ENDPOINT_PATHS: ReadonlyMap<string, Endpoint> = new Map<string, End
 export function createHttpCheckHandler(deps: ForwardAuthDeps, endpoint: Endpoint): HttpCheckHandler {
   return (info, req, res, engine) => {
     const start = performance.now();
-    req.resume(); // a body (Envoy with_request_body) is not read: drain it
+    req.resume?.(); // a body (Envoy with_request_body) is not read: drain it
     const done = (checked: Checked, adapter?: ForwardAuthAdapter) => {
       try {
         write(res, checked.answer, adapter, checked.info, engine);
@@ -94,7 +99,7 @@ function handle(
   deps: ForwardAuthDeps,
   endpoint: Endpoint,
   authInfo: RequestInfo,
-  req: IncomingMessage,
+  req: RequestHead,
   engine: Engine,
 ): Outcome | Promise<Outcome> {
   const accept = req.headers.accept;
@@ -190,7 +195,7 @@ export function underPrefix(url: string, prefix: string): boolean {
 }
 
 function write(
-  res: ServerResponse,
+  res: CheckHttpResponse,
   answer: Answer,
   adapter: ForwardAuthAdapter | undefined,
   info: RequestInfo,

@@ -11,4 +11,7 @@ export { denyStatus } from './answer.ts';
 export { authorizationService, EXTERNAL_AUTH_PROTO, LOADER_OPTIONS, PROTO_DIR } from './ext-authz/load.ts';
 export { EXT_AUTHZ_LISTENER } from './ext-authz/server.ts';
 export { ENDPOINT_PATHS, type ForwardAuthDeps, type HttpCheckHandler } from './http-handler.ts';
+export type { LeanHead } from './lean-http/head.ts';
+export type { CheckHttpResponse, LeanResponse } from './lean-http/response.ts';
+export { LeanHttpServer, type LeanServerOptions } from './lean-http/server.ts';
 export { ForwardAuth } from './service.ts';

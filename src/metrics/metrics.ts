@@ -8,6 +8,12 @@ import {
   type UpstreamErrorEvent,
 } from '../observe/index.ts';
 
+interface RequestCount {
+  readonly labels: { route: string; decision: string; reason: string; via: string };
+  /** Requests since the last scrape. */
+  pending: number;
+}
+
 /**
  * Prometheus metrics (see docs/metrics.md), fed by diagnostics channels. Labels carry route
  * ids, decisions and reason codes — never a user id or any other unbounded value.
@@ -24,11 +30,21 @@ export class Metrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'gatehouse_process_' });
+    // counted in plain numbers per label set on the request path, handed to prom-client at
+    // scrape time: prom-client hashes the label values on every inc(), even on a bound child
+    const requestCounts = new Map<string, RequestCount>();
     this.#requests = new Counter({
       name: 'gatehouse_requests_total',
       help: 'Requests decided, by route, decision (allow, deny, challenge, would-deny) and reason code',
       labelNames: ['route', 'decision', 'reason', 'via'],
       registers: [this.registry],
+      collect() {
+        for (const c of requestCounts.values()) {
+          if (c.pending === 0) continue;
+          this.inc(c.labels, c.pending);
+          c.pending = 0;
+        }
+      },
     });
     this.#duration = new Histogram({
       name: 'gatehouse_request_duration_seconds',
@@ -60,8 +76,6 @@ export class Metrics {
       labelNames: ['where'],
       registers: [this.registry],
     });
-    // label-bound children are cached: prom-client hashes label values on every call otherwise
-    const requestChildren = new Map<string, { inc(): void }>();
     const durationChildren = new Map<string, { observe(v: number): void }>();
     this.#on(channels.requestFinished, (m) => {
       const e = m as RequestFinishedEvent;
@@ -69,12 +83,11 @@ export class Metrics {
       const decision = decisionLabel(e.decision);
       const reason = e.decision.reasons[0] ?? '';
       const key = `${route}\u0000${decision}\u0000${reason}\u0000${e.via}`;
-      let child = requestChildren.get(key);
-      if (!child) {
-        child = this.#requests.labels({ route, decision, reason, via: e.via });
-        if (requestChildren.size < 50_000) requestChildren.set(key, child);
-      }
-      child.inc();
+      const count = requestCounts.get(key);
+      if (count) count.pending++;
+      else if (requestCounts.size < 50_000)
+        requestCounts.set(key, { labels: { route, decision, reason, via: e.via }, pending: 1 });
+      else this.#requests.inc({ route, decision, reason, via: e.via });
       let d = durationChildren.get(e.via);
       if (!d) {
         d = this.#duration.labels({ via: e.via });

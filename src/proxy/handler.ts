@@ -14,7 +14,12 @@ import { REASONS } from '../model/index.ts';
 import { publish } from '../observe/index.ts';
 import { decisionMessage, flavourFor, renderDeny, sendDeny } from './deny-response.ts';
 import { forward } from './forward.ts';
-import { buildRequestInfo, type ListenerContext } from './request-info.ts';
+import {
+  buildRequestInfo,
+  type ListenerContext,
+  type RequestHead,
+  type RequestInfoResult,
+} from './request-info.ts';
 import { type ProxyRuntime, runtimeFor } from './runtime.ts';
 import type { Tunnels } from './tunnels.ts';
 import { upstreamHeaders } from './upstream-headers.ts';
@@ -124,6 +129,20 @@ function finish(
     via: 'proxy',
     ...extra,
   });
+}
+
+/**
+ * The first step of every request, on its own: the current engine and the canonical
+ * RequestInfo of a head on a listener (or why it is refused). The lean forward-auth engine
+ * uses it; a refused head goes to node:http, which answers it through handleRequest.
+ */
+export function readRequest(
+  ctx: ProxyContext,
+  listener: ListenerContext,
+  req: RequestHead,
+): { engine: Engine; built: RequestInfoResult } {
+  const engine = ctx.current();
+  return { engine, built: buildRequestInfo(req, listener, runtimeFor(engine)) };
 }
 
 /** Build the request handler for one listener: normalise -> decide -> forward. */

@@ -1,7 +1,13 @@
 export { flavourFor, renderDeny, sendDeny } from './deny-response.ts';
-export { createRequestHandler, createUpgradeHandler, type ProxyContext, wwwAuthenticate } from './handler.ts';
+export {
+  createRequestHandler,
+  createUpgradeHandler,
+  type ProxyContext,
+  readRequest,
+  wwwAuthenticate,
+} from './handler.ts';
 export { isIdentityHeader, isRewriteHeader } from './hygiene.ts';
-export { buildRequestInfo, isRequestId, type ListenerContext } from './request-info.ts';
+export { buildRequestInfo, isRequestId, type ListenerContext, type RequestHead } from './request-info.ts';
 export { TrustedProxies } from './trusted-proxies.ts';
 export { Tunnels } from './tunnels.ts';
 export { UpstreamPools } from './upstream-pools.ts';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
 import type { ErrorCode } from '../errors/index.ts';
 import type { RequestInfo } from '../model/index.ts';
@@ -29,6 +30,20 @@ export type RequestInfoResult =
     }
   | { ok: false; id: string; code: ErrorCode; detail: string; partial: RequestInfo };
 
+/**
+ * The parts of a request head the decision path reads: node:http's IncomingMessage has them,
+ * and so does the lean engine of the dedicated forward-auth listener.
+ */
+export interface RequestHead {
+  readonly method?: string | undefined;
+  readonly url?: string | undefined;
+  readonly headers: IncomingHttpHeaders;
+  readonly rawHeaders: string[];
+  readonly socket: Socket;
+  /** Drain a body nobody reads (node:http); absent where there is none. */
+  resume?(): unknown;
+}
+
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Whether a request id from a peer is acceptable (it is echoed into logs and headers). */
@@ -52,7 +67,7 @@ function peerCertificateOf(socket: TLSSocket): { cert: PeerCertificate | undefin
 }
 
 /** The request id: a trusted proxy's `X-Request-Id` when well-formed, else a new UUID. */
-export function requestIdFor(req: IncomingMessage, peerTrusted: boolean): string {
+export function requestIdFor(req: RequestHead, peerTrusted: boolean): string {
   if (peerTrusted) {
     const given = req.headers['x-request-id'];
     if (isRequestId(given)) return given;
@@ -79,7 +94,7 @@ function repeated(raw: readonly string[], name: string): boolean {
  * the path tricks rejected by normaliseTarget.
  */
 export function buildRequestInfo(
-  req: IncomingMessage,
+  req: RequestHead,
   listener: ListenerContext,
   options: RequestInfoOptions,
 ): RequestInfoResult {

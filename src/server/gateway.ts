@@ -282,12 +282,16 @@ export class Gateway {
     };
     try {
       for (const l of loaded.config.listeners) {
+        const isDedicated = l.name === forwardAuthListener;
         const running = await startListener(
           l,
           loaded.config,
           // the dedicated forward-auth listener answers every path as a check
-          l.name === forwardAuthListener ? { ...ctx, reserved: answerAll(dedicated) } : ctx,
+          isDedicated ? { ...ctx, reserved: answerAll(dedicated) } : ctx,
           this.#o.clientCertificates ?? (() => this.#mtlsOptions()),
+          isDedicated && loaded.config.forwardAuth?.leanHttp !== false
+            ? { handler: dedicated, begin: () => this.#begin() }
+            : undefined,
         );
         running.server.prependListener('request', (_req, res) => this.#track(res));
         this.#listeners.push(running);
@@ -384,12 +388,20 @@ export class Gateway {
   }
 
   #track(res: import('node:http').ServerResponse): void {
-    this.#inFlight++;
     if (this.#draining) res.setHeader('connection', 'close');
-    res.once('close', () => {
+    res.once('close', this.#begin());
+  }
+
+  /** Count one request in flight; the returned function (idempotent) counts it out. */
+  #begin(): () => void {
+    this.#inFlight++;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
       this.#inFlight--;
       if (this.#inFlight === 0) for (const w of this.#idleWaiters.splice(0)) w();
-    });
+    };
   }
 
   /**
@@ -455,7 +467,7 @@ export class Gateway {
     this.#stopWatch?.();
     for (const l of this.#listeners) {
       l.close();
-      l.server.closeIdleConnections();
+      l.closeIdleConnections();
     }
     if (this.#inFlight > 0) {
       await new Promise<void>((resolve) => {
@@ -473,7 +485,7 @@ export class Gateway {
   async #closeAll(): Promise<void> {
     for (const l of this.#listeners) {
       l.close();
-      l.server.closeAllConnections();
+      l.closeAllConnections();
     }
     this.#admin?.close();
     if (this.#recheckTimer) clearInterval(this.#recheckTimer);
@@ -521,13 +533,18 @@ function restartOnlyChanges(before: Config, after: Config): ConfigProblem[] {
     });
   }
   const faFixed = (c: Config) =>
-    JSON.stringify([c.forwardAuth?.grpc, c.forwardAuth?.listener, c.forwardAuth?.envoyPathPrefix]);
+    JSON.stringify([
+      c.forwardAuth?.grpc,
+      c.forwardAuth?.listener,
+      c.forwardAuth?.envoyPathPrefix,
+      c.forwardAuth?.leanHttp,
+    ]);
   if (faFixed(before) !== faFixed(after)) {
     out.push({
       severity: 'warning',
       code: 'restart-required',
       pointer: '/forwardAuth',
-      message: 'forwardAuth grpc, listener and envoyPathPrefix changes take effect after a restart',
+      message: 'forwardAuth grpc, listener, envoyPathPrefix and leanHttp changes take effect after a restart',
     });
   }
   if (JSON.stringify(before.audit) !== JSON.stringify(after.audit)) {

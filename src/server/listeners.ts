@@ -12,6 +12,7 @@ import {
   type ProxyContext,
 } from '../proxy/index.ts';
 import { watchFiles } from './file-watch.ts';
+import { installLeanChecks, type LeanChecksOptions } from './lean-checks.ts';
 
 export interface RunningListener {
   readonly name: string;
@@ -21,8 +22,16 @@ export interface RunningListener {
   port(): number;
   /** Re-read the certificate files and client-certificate options (TLS listeners). */
   reloadTls?(): void;
+  /** Stop accepting connections. */
   close(): void;
+  /** Shutdown: close connections with nothing in flight; busy ones close after their answer. */
+  closeIdleConnections(): void;
+  /** Close every connection now. */
+  closeAllConnections(): void;
 }
+
+/** The dedicated forward-auth listener: its checks go through the lean engine (lean-checks.ts). */
+export type LeanListenerOptions = Pick<LeanChecksOptions, 'handler' | 'begin'>;
 
 /** Extra TLS server options for client certificates (set by the mTLS identity room). */
 export type ClientCertificateOptions = () => { ca?: string | Buffer | (string | Buffer)[] } | undefined;
@@ -50,6 +59,7 @@ export async function startListener(
   config: Config,
   ctx: ProxyContext,
   clientCertificates?: ClientCertificateOptions,
+  lean?: LeanListenerOptions,
 ): Promise<RunningListener> {
   const context: { -readonly [K in keyof ListenerContext]: ListenerContext[K] } = {
     name: l.name,
@@ -117,6 +127,9 @@ export async function startListener(
       status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request';
     socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
   });
+  const leanServer = lean
+    ? installLeanChecks(server, l.tls !== undefined, { ...lean, ctx, listener: context, config })
+    : undefined;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ port: l.port, host: l.address }, () => {
@@ -134,6 +147,14 @@ export async function startListener(
     close() {
       stopWatch?.();
       server.close();
+    },
+    closeIdleConnections() {
+      server.closeIdleConnections();
+      leanServer?.closeIdle();
+    },
+    closeAllConnections() {
+      server.closeAllConnections();
+      leanServer?.closeAll();
     },
   };
 }
