@@ -116,6 +116,7 @@ class LeanConnection {
   }
 
   #data(chunk: Buffer): void {
+    if (this.#closing) return; // the last answer is out: what follows is not read
     this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
     if (this.#busy) {
       // pipelined requests wait for the answer in progress; do not buffer without bound
@@ -212,7 +213,9 @@ class LeanConnection {
     this.#finish();
     if (s.destroyed) return;
     if (this.#closing) {
-      s.end();
+      // as node:http does: end, then drop the connection once written (a peer that keeps
+      // sending would otherwise hold it open)
+      s.destroySoon();
       return;
     }
     if (s.isPaused()) s.resume();
@@ -248,7 +251,8 @@ class LeanConnection {
     if (this.#buffer.length > 0) {
       // a head that never completed: node:http's answer to a slow client
       this.#closing = true;
-      s.end('HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
+      s.write('HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
+      s.destroySoon();
       return;
     }
     s.destroy();
