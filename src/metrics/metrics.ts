@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { decisionLabel } from '../audit/index.ts';
 import {
   type ConfigReloadEvent,
@@ -7,6 +7,7 @@ import {
   type RequestFinishedEvent,
   type UpstreamErrorEvent,
 } from '../observe/index.ts';
+import { RequestHistogram } from './request-histogram.ts';
 
 interface RequestCount {
   readonly labels: { route: string; decision: string; reason: string; via: string };
@@ -21,7 +22,7 @@ interface RequestCount {
 export class Metrics {
   readonly registry = new Registry();
   readonly #requests: Counter<'route' | 'decision' | 'reason' | 'via'>;
-  readonly #duration: Histogram<'via'>;
+  readonly #duration: RequestHistogram;
   readonly #reloads: Counter<'result' | 'trigger'>;
   readonly #generation: Gauge;
   readonly #upstreamErrors: Counter<'route' | 'code'>;
@@ -46,12 +47,12 @@ export class Metrics {
         }
       },
     });
-    this.#duration = new Histogram({
+    this.#duration = new RequestHistogram({
       name: 'gatehouse_request_duration_seconds',
       help: 'Time from request start to the end of the response (or the decision, in forward-auth)',
-      labelNames: ['via'],
+      label: 'via',
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
-      registers: [this.registry],
+      registry: this.registry,
     });
     this.#reloads = new Counter({
       name: 'gatehouse_config_reloads_total',
@@ -76,7 +77,6 @@ export class Metrics {
       labelNames: ['where'],
       registers: [this.registry],
     });
-    const durationChildren = new Map<string, { observe(v: number): void }>();
     this.#on(channels.requestFinished, (m) => {
       const e = m as RequestFinishedEvent;
       const route = e.decision.routeId ?? '';
@@ -88,12 +88,7 @@ export class Metrics {
       else if (requestCounts.size < 50_000)
         requestCounts.set(key, { labels: { route, decision, reason, via: e.via }, pending: 1 });
       else this.#requests.inc({ route, decision, reason, via: e.via });
-      let d = durationChildren.get(e.via);
-      if (!d) {
-        d = this.#duration.labels({ via: e.via });
-        durationChildren.set(e.via, d);
-      }
-      d.observe(e.durationMs / 1000);
+      this.#duration.observe(e.via, e.durationMs / 1000);
     });
     this.#on(channels.configReload, (m) => {
       const e = m as ConfigReloadEvent;
