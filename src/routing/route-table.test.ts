@@ -139,6 +139,56 @@ describe('route table: path precedence', () => {
   });
 });
 
+describe('route table: hosts of every size', () => {
+  it('keeps each host its own values when hosts share a path layout', () => {
+    const layout = ['/', '/api', '/api/v1', '/metrics'];
+    const hosts = ['a.example', 'b.example', '*.c.example'];
+    const table = buildRouteTable(
+      hosts.flatMap((host) => layout.map((path) => route(host, path, `${host} ${path}`))),
+    );
+    for (const [host, asked] of [
+      ['a.example', 'a.example'],
+      ['b.example', 'b.example'],
+      ['*.c.example', 'x.c.example'],
+    ]) {
+      assert.equal(table.lookup(asked!, '/api/v1/x'), `${host} /api/v1`);
+      assert.equal(table.lookup(asked!, '/apix'), `${host} /`);
+      assert.equal(table.lookup(asked!, '/metrics'), `${host} /metrics`);
+    }
+  });
+
+  it('applies the same precedence to a host with many routes', () => {
+    const entries = [route('h', '/', 'root'), route('h', '/admin', 'admin-exact', 'exact')];
+    for (let i = 0; i < 40; i++)
+      entries.push(route('h', `/s${i}`, `s${i}`), route('h', `/s${i}/deep`, `s${i}-deep`));
+    const table = buildRouteTable(entries);
+    assert.equal(table.lookup('h', '/s7/deep/x'), 's7-deep');
+    assert.equal(table.lookup('h', '/s7/deeper'), 's7');
+    assert.equal(table.lookup('h', '/s7'), 's7');
+    assert.equal(table.lookup('h', '/s70'), 'root');
+    assert.equal(table.lookup('h', '/admin'), 'admin-exact');
+    assert.equal(table.lookup('h', 'admin'), undefined);
+  });
+
+  it('matches prefixes of 31 characters and more on segment boundaries', () => {
+    const long = `/${'a'.repeat(29)}`; // 30 characters
+    const table = buildRouteTable([
+      route('h', long, 'p30'),
+      route('h', `${long}b`, 'p31'),
+      route('h', `${long}b/${'c'.repeat(40)}`, 'p72'),
+      route('h', `${long}bb`, 'e32', 'exact'),
+    ]);
+    assert.equal(table.lookup('h', long), 'p30');
+    assert.equal(table.lookup('h', `${long}/x`), 'p30');
+    assert.equal(table.lookup('h', `${long}b`), 'p31');
+    assert.equal(table.lookup('h', `${long}b/x`), 'p31');
+    assert.equal(table.lookup('h', `${long}bb`), 'e32');
+    assert.equal(table.lookup('h', `${long}bb/x`), undefined);
+    assert.equal(table.lookup('h', `${long}b/${'c'.repeat(40)}/d`), 'p72');
+    assert.equal(table.lookup('h', `${long}b/${'c'.repeat(41)}`), 'p31');
+  });
+});
+
 describe('route table: building', () => {
   it('refuses duplicates after normalisation', () => {
     assert.throws(() => buildRouteTable([route('h', '/a', '1'), route('h', '/a', '2')]), /duplicate route/);

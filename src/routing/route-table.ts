@@ -1,6 +1,7 @@
 /**
- * The host/path route table. Lookup costs a few Map reads per host label and per path
- * segment, whatever the number of routes: no scan over routes.
+ * The host/path route table. Lookup costs one Map read for a known host and, within the host,
+ * a few native string comparisons (see path-set.ts), whatever the number of routes: no
+ * scan over routes.
  *
  * Host precedence: exact name, then the longest matching `*.suffix` wildcard, then `*`.
  * The table picks the most specific host pattern that matches and looks for the path in
@@ -10,9 +11,16 @@
  *
  * Path precedence within a host: an exact route, then the longest prefix route, prefixes
  * matching on segment boundaries exactly as `pathHasPrefix` does.
+ *
+ * Layout, for few dependent memory reads per lookup on a large table: one Map from the
+ * canonical host to a two-field `HostRoutes` (its path set and where its values start in one
+ * array shared by all hosts); hosts with the same paths share one `SmallPathSet`. A canonical
+ * host (what `parseHost` returns) is found by its first Map read without being scanned; only
+ * a host that misses (unknown, wildcard-matched, upper-case, trailing dot) is examined.
  */
 import { parseHostValue } from './host.ts';
 import { normalisePrefix } from './path-prefix.ts';
+import { LargePathSet, SMALL_PATH_SET_MAX, SmallPathSet } from './path-set.ts';
 
 export interface RouteEntry<T> {
   /** `app.example.com`, `*.example.com` or `*`; case and one trailing dot are normalised. */
@@ -30,46 +38,28 @@ export interface RouteTable<T> {
   readonly size: number;
 }
 
-class PathTable<T> {
-  readonly exact = new Map<string, T>();
-  readonly prefix = new Map<string, T>();
-  /** Lengths of the stored prefixes: a cut of the path is probed only when some prefix has its length. */
-  #lengths = new Uint8Array(0);
-  #maxLength = 0;
+/** One host pattern's routes: values[base + i] is the value of key i of its path set. */
+class HostRoutes {
+  readonly small: SmallPathSet | undefined;
+  readonly large: LargePathSet | undefined;
+  readonly base: number;
 
-  addPrefix(key: string, value: T): void {
-    this.prefix.set(key, value);
-    if (key.length >= this.#lengths.length) {
-      const grown = new Uint8Array(Math.max(key.length + 1, this.#lengths.length * 2));
-      grown.set(this.#lengths);
-      this.#lengths = grown;
-    }
-    this.#lengths[key.length] = 1;
-    if (key.length > this.#maxLength) this.#maxLength = key.length;
-  }
-
-  match(path: string): T | undefined {
-    if (this.exact.size > 0) {
-      const exact = this.exact.get(path);
-      if (exact !== undefined || this.exact.has(path)) return exact;
-    }
-    if (this.prefix.size === 0 || path.charCodeAt(0) !== 0x2f) return undefined;
-    // Candidate keys, longest first: every cut of the path at a segment boundary that does
-    // not end in '/' (stored prefixes never do), then '/'. These are exactly the prefixes for
-    // which pathHasPrefix(path, key) holds. Cuts no stored prefix is as long as are skipped
-    // without building the string: on a large table most probes would miss the CPU caches.
-    const lengths = this.#lengths;
-    for (let i = Math.min(path.length, this.#maxLength); i >= 2; i--) {
-      if (lengths[i] === 0) continue;
-      if ((i === path.length || path.charCodeAt(i) === 0x2f) && path.charCodeAt(i - 1) !== 0x2f) {
-        const key = path.slice(0, i);
-        const hit = this.prefix.get(key);
-        if (hit !== undefined || this.prefix.has(key)) return hit;
-      }
-    }
-    return this.prefix.has('/') ? this.prefix.get('/') : undefined;
+  constructor(small: SmallPathSet | undefined, large: LargePathSet | undefined, base: number) {
+    this.small = small;
+    this.large = large;
+    this.base = base;
   }
 }
+
+/** Routes of one host pattern while the table is being built. */
+class Draft<T> {
+  readonly exact = new Map<string, T>();
+  readonly prefix = new Map<string, T>();
+}
+
+/** A host with upper-case or non-ASCII characters: only those need a closer look. */
+const UPPER_OR_NON_ASCII = /[A-Z\u0080-\uffff]/;
+const NON_ASCII = /[\u0080-\uffff]/;
 
 type HostPattern = { kind: 'exact' | 'wildcard'; key: string } | { kind: 'any' };
 
@@ -79,69 +69,106 @@ type HostPattern = { kind: 'exact' | 'wildcard'; key: string } | { kind: 'any' }
  * first, with a JSON pointer.
  */
 export function buildRouteTable<T>(entries: readonly RouteEntry<T>[]): RouteTable<T> {
-  const exactHosts = new Map<string, PathTable<T>>();
-  const wildcardHosts = new Map<string, PathTable<T>>();
-  let anyHost: PathTable<T> | undefined;
+  const exactDrafts = new Map<string, Draft<T>>();
+  const wildcardDrafts = new Map<string, Draft<T>>();
+  let anyDraft: Draft<T> | undefined;
 
   for (const entry of entries) {
     const pattern = parseHostPattern(entry.host);
-    let table: PathTable<T>;
+    let draft: Draft<T>;
     if (pattern.kind === 'any') {
-      anyHost ??= new PathTable<T>();
-      table = anyHost;
+      anyDraft ??= new Draft<T>();
+      draft = anyDraft;
     } else {
-      const hosts = pattern.kind === 'exact' ? exactHosts : wildcardHosts;
+      const hosts = pattern.kind === 'exact' ? exactDrafts : wildcardDrafts;
       let found = hosts.get(pattern.key);
       if (found === undefined) {
-        found = new PathTable<T>();
+        found = new Draft<T>();
         hosts.set(pattern.key, found);
       }
-      table = found;
+      draft = found;
     }
     if (entry.path.charCodeAt(0) !== 0x2f) throw new Error(`route path must start with "/": "${entry.path}"`);
-    const map = entry.pathMatch === 'exact' ? table.exact : table.prefix;
+    const map = entry.pathMatch === 'exact' ? draft.exact : draft.prefix;
     const key = entry.pathMatch === 'exact' ? entry.path : normalisePrefix(entry.path);
     if (map.has(key)) {
       throw new Error(`duplicate route: host "${entry.host}", ${entry.pathMatch} path "${entry.path}"`);
     }
-    if (entry.pathMatch === 'exact') table.exact.set(key, entry.value);
-    else table.addPrefix(key, entry.value);
+    map.set(key, entry.value);
   }
+
+  const values: T[] = [];
+  const shared = new Map<string, SmallPathSet>();
+  const compile = (draft: Draft<T>): HostRoutes => {
+    const exact = [...draft.exact.keys()];
+    const prefixes = [...draft.prefix.keys()]
+      .filter((key) => key !== '/')
+      .sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
+    const hasRoot = draft.prefix.has('/');
+    const base = values.length;
+    for (const key of exact) values.push(draft.exact.get(key) as T);
+    for (const key of prefixes) values.push(draft.prefix.get(key) as T);
+    if (hasRoot) values.push(draft.prefix.get('/') as T);
+    if (exact.length + prefixes.length > SMALL_PATH_SET_MAX) {
+      return new HostRoutes(undefined, new LargePathSet(exact, prefixes, hasRoot), base);
+    }
+    const id = JSON.stringify([exact, prefixes, hasRoot]);
+    let small = shared.get(id);
+    if (small === undefined) {
+      small = new SmallPathSet(exact, prefixes, hasRoot);
+      shared.set(id, small);
+    }
+    return new HostRoutes(small, undefined, base);
+  };
+
+  const exactHosts = new Map<string, HostRoutes>();
+  for (const [host, draft] of exactDrafts) exactHosts.set(host, compile(draft));
+  const wildcardHosts = new Map<string, HostRoutes>();
+  for (const [suffix, draft] of wildcardDrafts) wildcardHosts.set(suffix, compile(draft));
+  const anyHost = anyDraft === undefined ? undefined : compile(anyDraft);
+
+  // a suffix is probed only when some wildcard has its length: most unknown hosts reach "*"
+  // (or nothing) without building a string
+  let longestWildcard = 0;
+  for (const suffix of wildcardHosts.keys()) longestWildcard = Math.max(longestWildcard, suffix.length);
+  const wildcardLengths = new Uint8Array(longestWildcard + 1);
+  for (const suffix of wildcardHosts.keys()) wildcardLengths[suffix.length] = 1;
+
+  /** A host that is not a canonical exact host name: ASCII lower-case, one trailing dot dropped. */
+  const otherHost = (host: string): HostRoutes | undefined => {
+    let name = host;
+    if (UPPER_OR_NON_ASCII.test(host)) {
+      // never a route for non-ASCII, even one that lower-cases to ASCII (the Kelvin sign)
+      if (NON_ASCII.test(host)) return undefined;
+      name = host.toLowerCase();
+    }
+    if (name.charCodeAt(name.length - 1) === 0x2e) name = name.slice(0, -1);
+    if (name !== host) {
+      const exact = exactHosts.get(name);
+      if (exact !== undefined) return exact;
+    }
+    // longest `*.suffix` first: the suffix after each dot, left to right, needs one more label
+    for (let dot = name.indexOf('.'); dot > 0; dot = name.indexOf('.', dot + 1)) {
+      const length = name.length - dot - 1;
+      if (length > longestWildcard || wildcardLengths[length] === 0) continue;
+      const routes = wildcardHosts.get(name.slice(dot + 1));
+      if (routes !== undefined) return routes;
+    }
+    return anyHost;
+  };
 
   const size = entries.length;
   return {
     size,
     lookup(host: string, path: string): T | undefined {
-      const name = lookupName(host);
-      if (name === undefined) return undefined;
-      const table = exactHosts.get(name) ?? wildcardFor(wildcardHosts, name) ?? anyHost;
-      return table?.match(path);
+      // stored names are canonical, so a hit on the host as given is the exact-name match
+      const routes = exactHosts.get(host) ?? otherHost(host);
+      if (routes === undefined) return undefined;
+      const small = routes.small;
+      const index = small !== undefined ? small.match(path) : routes.large!.match(path);
+      return index < 0 ? undefined : values[routes.base + index];
     },
   };
-}
-
-/** Longest `*.suffix` match: suffixes after each dot, left to right, need one more label. */
-function wildcardFor<T>(wildcards: Map<string, PathTable<T>>, name: string): PathTable<T> | undefined {
-  if (wildcards.size === 0) return undefined;
-  for (let dot = name.indexOf('.'); dot > 0; dot = name.indexOf('.', dot + 1)) {
-    const table = wildcards.get(name.slice(dot + 1));
-    if (table !== undefined) return table;
-  }
-  return undefined;
-}
-
-/** ASCII lower-case and one trailing dot dropped; undefined for non-ASCII (never a route). */
-function lookupName(host: string): string | undefined {
-  // one pass: refuse non-ASCII, and lower-case only when needed (the proxy passes hosts
-  // already canonical, so the common case allocates nothing)
-  let upper = false;
-  for (let i = 0; i < host.length; i++) {
-    const c = host.charCodeAt(i);
-    if (c > 0x7f) return undefined;
-    if (c >= 0x41 && c <= 0x5a) upper = true;
-  }
-  const lower = upper ? host.toLowerCase() : host;
-  return lower.charCodeAt(lower.length - 1) === 0x2e ? lower.slice(0, -1) : lower;
 }
 
 function parseHostPattern(pattern: string): HostPattern {
