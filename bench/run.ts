@@ -5,7 +5,7 @@
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { chooseLoadTool } from './lib/load.ts';
 import { collectMeta } from './lib/meta.ts';
 import { type BenchOptions, parseOptions, USAGE } from './lib/options.ts';
@@ -75,11 +75,19 @@ async function main(): Promise<number> {
     meta: collectMeta(REPO_ROOT, options, loadTool instanceof Error ? null : loadTool.name),
   };
   const json = `${JSON.stringify(report, null, 2)}\n`;
-  if (options.out) {
-    writeFileSync(options.out, json);
-    log(`report written to ${options.out}`);
-  }
+  // the report first: a bad --out path must not throw away a run
   process.stdout.write(options.json ? json : formatTable(report));
+  if (options.out) {
+    // relative to where `npm run bench` was typed (npm runs this script inside bench/)
+    const out = resolve(process.env.INIT_CWD ?? process.cwd(), options.out);
+    try {
+      writeFileSync(out, json);
+      log(`report written to ${out}`);
+    } catch (err) {
+      log(`could not write the report to ${out}: ${(err as Error).message}`);
+      return 1;
+    }
+  }
   return 0;
 }
 
