@@ -3,6 +3,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import type { Dispatcher, Pool } from 'undici';
 import type { ErrorCode } from '../errors/index.ts';
 import { GatehouseError } from '../errors/index.ts';
+import { Deadline, Deadlines } from './deadlines.ts';
 import { downstreamHeaders } from './upstream-headers.ts';
 
 export interface ForwardOptions {
@@ -84,6 +85,9 @@ export function upstreamErrorCode(err: unknown): ErrorCode {
   }
 }
 
+/** The limits of every exchange in flight in this process (deadlines.ts). */
+const DEADLINES = new Deadlines();
+
 function hasBody(req: IncomingMessage): boolean {
   const te = req.headers['transfer-encoding'];
   if (te !== undefined) return true;
@@ -122,13 +126,20 @@ export function forward(
       body = req.pipe(limiter);
     }
   }
-  const totalTimer =
-    o.totalTimeoutMs > 0
-      ? setTimeout(() => {
-          timedOut = true;
-          controller?.abort(new GatehouseError('ERR_UPSTREAM_TIMEOUT'));
-        }, o.totalTimeoutMs)
-      : undefined;
+  // headers and idle-body limits: undici's own when a body is uploaded (its headers clock
+  // starts once the body is sent), else ours, from dispatch
+  const uploads = body !== null;
+  const deadline = new Deadline(
+    performance.now(),
+    o.totalTimeoutMs,
+    uploads ? 0 : o.headersTimeoutMs,
+    uploads ? 0 : o.idleTimeoutMs,
+    () => {
+      timedOut = true;
+      controller?.abort(new GatehouseError('ERR_UPSTREAM_TIMEOUT'));
+    },
+  );
+  DEADLINES.add(deadline);
   const onClientClose = () => {
     if (!finished && !res.writableFinished) {
       clientClosed = true;
@@ -139,7 +150,7 @@ export function forward(
   const done = (result: ForwardResult) => {
     if (finished) return;
     finished = true;
-    if (totalTimer) clearTimeout(totalTimer);
+    DEADLINES.delete(deadline);
     res.off('close', onClientClose);
     onDone(result);
   };
@@ -164,13 +175,17 @@ export function forward(
         method: o.method as Dispatcher.HttpMethod,
         headers: o.headers,
         body,
-        headersTimeout: o.headersTimeoutMs,
-        bodyTimeout: o.idleTimeoutMs,
+        headersTimeout: uploads ? o.headersTimeoutMs : 0,
+        bodyTimeout: uploads ? o.idleTimeoutMs : 0,
         blocking: false,
       },
       {
         onRequestStart(c) {
           controller = c;
+          if (timedOut) {
+            c.abort(new GatehouseError('ERR_UPSTREAM_TIMEOUT'));
+            return;
+          }
           if (clientClosed || res.destroyed) {
             clientClosed = true;
             c.abort(new Error('client closed the connection'));
@@ -178,6 +193,7 @@ export function forward(
         },
         onResponseStart(c, statusCode, headers) {
           upstreamStatus = statusCode;
+          deadline.headersReceived(performance.now());
           try {
             res.writeHead(
               statusCode,
@@ -188,9 +204,15 @@ export function forward(
           }
         },
         onResponseData(c, chunk) {
-          if (!res.write(chunk)) {
+          if (res.write(chunk)) {
+            deadline.data(performance.now(), false);
+          } else {
+            deadline.data(performance.now(), true);
             c.pause();
-            res.once('drain', () => c.resume());
+            res.once('drain', () => {
+              deadline.resumed(performance.now());
+              c.resume();
+            });
           }
         },
         onResponseEnd() {
