@@ -9,6 +9,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
 import { normaliseTarget } from '../src/routing/index.ts';
+import { prng } from './helpers/prng.ts';
 import {
   type RunningGatehouse,
   rawRequest,
@@ -17,17 +18,6 @@ import {
   statusOf,
   type Upstream,
 } from './helpers/servers.ts';
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PIECES = [
   '/',

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { prng } from '../../test/helpers/prng.ts';
 import type { PolicyConfig, RuleConfig } from '../config/schema-policy.ts';
 import type { Principal } from '../model/index.ts';
 import { compilePolicy } from './compile.ts';
@@ -12,21 +13,10 @@ import type { CompiledPolicy, PolicyInput } from './types.ts';
  * seed and the case.
  */
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 class Gen {
   readonly random: () => number;
   constructor(seed: number) {
-    this.random = mulberry32(seed);
+    this.random = prng(seed);
   }
   int(n: number): number {
     return Math.floor(this.random() * n);

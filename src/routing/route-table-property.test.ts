@@ -7,21 +7,10 @@
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
+import { prng } from '../../test/helpers/prng.ts';
 import { parseHostValue } from './host.ts';
 import { normalisePrefix, pathHasPrefix } from './path-prefix.ts';
 import { buildRouteTable, type RouteEntry } from './route-table.ts';
-
-/** mulberry32: a small seeded PRNG, so the test is reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ROUTE_HOSTS = [
   '*',

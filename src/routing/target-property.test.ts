@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
+import { prng } from '../../test/helpers/prng.ts';
 import { canonicalisePathEncoding } from './path-encoding.ts';
 import { type NormaliseOptions, normaliseTarget } from './target.ts';
 
@@ -17,18 +18,6 @@ const HOSTILE = [
   '%2f', '%5c', '%00', '%3b', ';', '..;', '%', '%4', '%zz', '%C0%AE', '%ff', '%e2%82', '#', '\\', ' ',
   '\u00e9', '\x00', '\x7f', '*', 'http://example.com', 'http://other.test', '?x=%zz',
 ];
-
-/** mulberry32: a small seeded PRNG, so the test is reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomTarget(random: () => number): string {
   let s = random() < 0.85 ? '/' : '';

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { prng } from '../../../test/helpers/prng.ts';
 import { type HeadResult, parseHead } from './head.ts';
 
 const MAX = 16_384;
@@ -311,17 +312,6 @@ describe('parseHead: heads arriving in pieces, and the size limit', () => {
 
 // ---------------------------------------------------------------------------------------------
 // Differential fuzz against node:http's own parser
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const CHARS = [
   '\r',
