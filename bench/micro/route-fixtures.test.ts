@@ -28,3 +28,16 @@ test('queries aim at concrete hosts (no patterns) and include unknown hosts', ()
   const unknown = queries.filter((q) => q.host.endsWith('.unknown.org')).length / queries.length;
   assert.ok(unknown > 0.1 && unknown < 0.2, `unknown host share ${unknown}`);
 });
+
+test('a smaller table is contained in every larger one (the same queries can be asked of each)', () => {
+  const key = (r: { host: string; path: string; pathMatch: string }) => `${r.host} ${r.path} ${r.pathMatch}`;
+  const small = makeRoutes(10).map(key);
+  for (const n of [1000, 10_000]) {
+    const big = new Set(makeRoutes(n).map(key));
+    assert.deepEqual(
+      small.filter((k) => !big.has(k)),
+      [],
+      `routes of the 10-route table missing at ${n}`,
+    );
+  }
+});

@@ -1,6 +1,9 @@
 /**
  * Route lookup micro-benchmark, run in a fresh process per table size so sizes do not share
- * JIT state. Usage: node micro/route-lookup.ts <routingModule> <routes> <durationS> <warmupS>
+ * JIT state. Usage: node micro/route-lookup.ts <routingModule> <routes> <durationS> <warmupS> [queryRoutes]
+ * `queryRoutes`: draw the queries from the table of that many routes (default: this table).
+ * Smaller tables are contained in larger ones (route-fixtures.ts), so the 10-route queries
+ * are the same requests against every size.
  * Prints one JSON line: { rps, p50Ms, p99Ms, hitRate, buildMs, lookups } or { skipped }.
  *
  * Lookups run in batches of BATCH over a pre-built query mix; each batch is timed with
@@ -36,7 +39,7 @@ function percentile(sorted: Float64Array, p: number): number {
 }
 
 async function main(): Promise<void> {
-  const [modulePath, nRaw, durationRaw, warmupRaw] = process.argv.slice(2);
+  const [modulePath, nRaw, durationRaw, warmupRaw, queryRaw] = process.argv.slice(2);
   const n = Number(nRaw);
   const durationMs = Number(durationRaw) * 1000;
   const warmupMs = Number(warmupRaw) * 1000;
@@ -47,7 +50,8 @@ async function main(): Promise<void> {
   if (typeof build === 'string') return answer({ skipped: build });
 
   const routes = makeRoutes(n);
-  const queries = makeQueries(routes, QUERIES);
+  const queryRoutes = queryRaw === undefined ? n : Number(queryRaw);
+  const queries = makeQueries(queryRoutes === n ? routes : makeRoutes(queryRoutes), QUERIES);
   const hosts = queries.map((q) => q.host);
   const paths = queries.map((q) => q.path);
   let table: Lookup;

@@ -38,7 +38,13 @@ import {
 } from './nginx-forward-auth-jwt.ts';
 import { nginxProxyPass } from './nginx-proxy-pass.ts';
 import { nodeProxyMinimal } from './node-proxy-minimal.ts';
-import { routeLookup1k, routeLookup10, routeLookup10k } from './route-lookup.ts';
+import {
+  routeLookup1k,
+  routeLookup1kSpread,
+  routeLookup10,
+  routeLookup10k,
+  routeLookup10kSpread,
+} from './route-lookup.ts';
 import { mtlsHandshakes, mtlsKeepAlive, tlsHandshakes, tlsKeepAlive } from './tls-handshakes.ts';
 import { upstreamDirect } from './upstream-direct.ts';
 
@@ -68,6 +74,8 @@ export const SCENARIOS: readonly Scenario[] = [
   routeLookup10,
   routeLookup1k,
   routeLookup10k,
+  routeLookup1kSpread,
+  routeLookup10kSpread,
   decideTypical,
   decide10Routes,
   decide10kRoutes,
