@@ -22,6 +22,8 @@ export class LineWriter {
   #queued = 0;
   #writing = false;
   #timer: NodeJS.Timeout | undefined;
+  /** Batch buffers whose write finished, kept for reuse (no new 64 KiB allocation per batch). */
+  readonly #spare: Buffer[] = [];
   dropped = 0;
 
   constructor(
@@ -71,7 +73,7 @@ export class LineWriter {
       const full = this.#batch.subarray(0, this.#used);
       this.#queue.push(full);
       this.#queued += full.length;
-      this.#batch = Buffer.allocUnsafe(this.#batchBytes);
+      this.#batch = this.#spare.pop() ?? Buffer.allocUnsafe(this.#batchBytes);
       this.#used = 0;
     }
     this.#drain();
@@ -101,6 +103,9 @@ export class LineWriter {
         }
         this.#writing = false;
         this.#queued -= chunk.length;
+        // a batch-sized buffer goes back for reuse (a few are enough: one filling, one writing)
+        if (chunk.buffer.byteLength === this.#batchBytes && chunk.byteOffset === 0 && this.#spare.length < 4)
+          this.#spare.push(Buffer.from(chunk.buffer, 0, this.#batchBytes));
         // a batch that filled while this one was written goes next
         if (this.#queue.length === 0 && this.#used >= this.#batchBytes / 2) this.#seal();
         else this.#drain();
