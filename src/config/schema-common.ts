@@ -11,7 +11,7 @@ export const Cidr = z
 export const Timeouts = z.strictObject({
   connectMs: Millis.optional().describe('Upstream TCP/TLS connect timeout in ms (default 5000)'),
   headersMs: Millis.optional().describe(
-    'Time to wait for the upstream response headers in ms (default 30000)',
+    'Time to wait for the upstream response headers in ms, counted from when the request is handed to the pool (after the request body, when there is one) (default 30000)',
   ),
   idleMs: Millis.optional().describe('Longest pause in either body stream in ms (default 60000)'),
   totalMs: Millis.optional().describe('Whole exchange limit in ms; 0 disables (default 0)'),
