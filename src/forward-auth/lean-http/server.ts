@@ -157,10 +157,13 @@ class LeanConnection {
       const { head, size } = parsed;
       const whole = this.#buffer;
       this.#buffer = size === whole.length ? EMPTY : whole.subarray(size);
-      this.#headStart = 0;
+      if (this.#headStart !== 0) {
+        // the head came in pieces: back from the head deadline to the idle one
+        this.#headStart = 0;
+        s.setTimeout(this.#o.idleTimeoutMs);
+      }
       this.#busy = true;
       this.#done = this.#o.begin?.();
-      s.setTimeout(0); // a check in flight is not idle; its own deadlines apply
       const res = this.#response(head);
       let served: boolean;
       try {
@@ -178,7 +181,6 @@ class LeanConnection {
         return;
       }
     }
-    if (!this.#busy && !this.#closing && this.#buffer.length === 0) s.setTimeout(this.#o.idleTimeoutMs);
   }
 
   #response(head: LeanHead): LeanResponse {
