@@ -12,7 +12,7 @@ export {
 } from './schema.ts';
 export type { AssertionConfig, RouteAssertionConfig } from './schema-assertion.ts';
 export type { ForwardAuthConfig } from './schema-forward-auth.ts';
-export { JWT_ALGORITHMS } from './schema-jwt.ts';
+export { isAllowedKeyUrl, JWT_ALGORITHMS } from './schema-jwt.ts';
 export { isAllowedIssuer, type OidcConfig, OidcSchema, oidcProblems } from './schema-oidc.ts';
 export { SecretRef } from './secret-ref.ts';
 export { resolveSecret } from './secrets.ts';

@@ -1,26 +1,11 @@
+// discovered jwks_uris are held to the config's rule for key URLs (https, or http to loopback)
+import { isAllowedKeyUrl } from '../../config/index.ts';
 import { isPlainObject } from './json-value.ts';
 import { keysFromJwks } from './key-set.ts';
 import type { KeyLoader } from './key-source.ts';
 
 /** Largest JWKS or discovery document read, in bytes. */
 export const MAX_DOCUMENT_BYTES = 512 * 1024;
-
-const LOOPBACK = /^(localhost|\[::1\]|127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/;
-
-/**
- * Whether keys may be fetched from `url`: https, or plain http only to a loopback host (tests,
- * development). The config check refuses the rest earlier; this guards discovered `jwks_uri`s.
- */
-export function isFetchableKeyUrl(url: string): boolean {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return false;
-  }
-  if (parsed.username || parsed.password || parsed.hash) return false;
-  return parsed.protocol === 'https:' || (parsed.protocol === 'http:' && LOOPBACK.test(parsed.hostname));
-}
 
 export interface RemoteLoaderOptions {
   readonly fetch: typeof fetch;
@@ -46,7 +31,7 @@ export function discoveryLoader(issuer: string, options: RemoteLoaderOptions): K
       const doc = await fetchJson(configurationUrl, options.fetch, signal);
       if (!isPlainObject(doc)) throw new Error('discovery document is not a JSON object');
       if (doc.issuer !== issuer) throw new Error('discovery document names another issuer');
-      if (typeof doc.jwks_uri !== 'string' || !isFetchableKeyUrl(doc.jwks_uri)) {
+      if (typeof doc.jwks_uri !== 'string' || !isAllowedKeyUrl(doc.jwks_uri)) {
         throw new Error('discovery document has no acceptable jwks_uri (https, or http to loopback)');
       }
       knownJwksUri = doc.jwks_uri;
@@ -58,7 +43,7 @@ export function discoveryLoader(issuer: string, options: RemoteLoaderOptions): K
 }
 
 async function fetchJson(url: string, fetchFn: typeof fetch, signal: AbortSignal): Promise<unknown> {
-  if (!isFetchableKeyUrl(url))
+  if (!isAllowedKeyUrl(url))
     throw new Error('refusing to fetch keys from a URL that is not https (or loopback http)');
   const response = await fetchFn(url, {
     signal,
