@@ -25,6 +25,16 @@ function httpDate(): string {
   return dateValue;
 }
 
+/** The connection an answer is written to (server.ts). */
+export interface AnswerSink {
+  /** Whether the connection ends after this answer: `clientAsked` (`Connection: close`), or draining. */
+  closesAfter(clientAsked: boolean): boolean;
+  /** Write the answer's bytes; called at most once per answer. */
+  send(head: string, body: string): void;
+  /** Reset the connection. */
+  destroy(): void;
+}
+
 /**
  * One answer on a lean connection: the head is built by `writeHead` and sent with the body
  * in a single write by `end`. Like node:http it refuses a header name or value that is not
@@ -34,25 +44,16 @@ function httpDate(): string {
 export class LeanResponse implements CheckHttpResponse {
   headersSent = false;
   #head = '';
+  #sent = false;
   readonly #headRequest: boolean;
-  readonly #close: () => boolean;
-  readonly #send: (head: string, body: string) => void;
-  readonly #abort: () => void;
+  readonly #clientClose: boolean;
+  readonly #sink: AnswerSink;
 
-  /**
-   * `close()` says whether the connection ends after this answer (asked by the client, or
-   * draining); `send` writes the bytes; `abort` resets the connection.
-   */
-  constructor(
-    method: string,
-    close: () => boolean,
-    send: (head: string, body: string) => void,
-    abort: () => void,
-  ) {
+  /** `clientClose`: the request asked to close the connection after the answer. */
+  constructor(method: string, clientClose: boolean, sink: AnswerSink) {
     this.#headRequest = method === 'HEAD';
-    this.#close = close;
-    this.#send = send;
-    this.#abort = abort;
+    this.#clientClose = clientClose;
+    this.#sink = sink;
   }
 
   writeHead(status: number, headers: string[]): this {
@@ -71,14 +72,19 @@ export class LeanResponse implements CheckHttpResponse {
   }
 
   end(body: string): this {
+    if (this.#sent) return this;
     if (!this.headersSent) this.writeHead(200, ['content-length', String(Buffer.byteLength(body))]);
-    const head = this.#close() ? `${this.#head}connection: close\r\n\r\n` : `${this.#head}\r\n`;
-    this.#send(head, this.#headRequest ? '' : body);
+    this.#sent = true;
+    const close = this.#sink.closesAfter(this.#clientClose);
+    this.#sink.send(
+      close ? `${this.#head}connection: close\r\n\r\n` : `${this.#head}\r\n`,
+      this.#headRequest ? '' : body,
+    );
     return this;
   }
 
   destroy(): this {
-    this.#abort();
+    this.#sink.destroy();
     return this;
   }
 }

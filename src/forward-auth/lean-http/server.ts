@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { type LeanHead, parseHead } from './head.ts';
-import { LeanResponse } from './response.ts';
+import { type AnswerSink, LeanResponse } from './response.ts';
 
 export interface LeanServerOptions {
   /** Largest request head, in bytes (proxy.maxHeaderBytes); a larger one goes to node:http (431). */
@@ -67,7 +67,7 @@ export class LeanHttpServer {
   }
 }
 
-class LeanConnection {
+class LeanConnection implements AnswerSink {
   readonly #socket: Socket;
   readonly #o: LeanServerOptions;
   readonly #draining: () => boolean;
@@ -164,7 +164,7 @@ class LeanConnection {
       }
       this.#busy = true;
       this.#done = this.#o.begin?.();
-      const res = this.#response(head);
+      const res = new LeanResponse(head.method, head.close, this);
       let served: boolean;
       try {
         served = this.#o.serve(head, s, res);
@@ -183,24 +183,13 @@ class LeanConnection {
     }
   }
 
-  #response(head: LeanHead): LeanResponse {
-    let answered = false;
-    return new LeanResponse(
-      head.method,
-      () => {
-        this.#closing ||= head.close || this.#draining();
-        return this.#closing;
-      },
-      (h, body) => {
-        if (answered) return;
-        answered = true;
-        this.#answered(h, body);
-      },
-      () => this.destroy(),
-    );
+  closesAfter(clientAsked: boolean): boolean {
+    this.#closing ||= clientAsked || this.#draining();
+    return this.#closing;
   }
 
-  #answered(head: string, body: string): void {
+  /** The answer to the check in flight (LeanResponse sends it once). */
+  send(head: string, body: string): void {
     const s = this.#socket;
     if (!s.destroyed) {
       if (body.length === 0) s.write(head, 'latin1');
