@@ -8,9 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
-import type { RequestFinishedEvent } from '../src/observe/index.ts';
 import { normaliseTarget } from '../src/routing/index.ts';
-import { nextEvent } from './helpers/events.ts';
 import {
   APP_HOST,
   binary,
@@ -23,8 +21,9 @@ import {
   startPeer,
   type TestIssuer,
   testIssuer,
+  throughPeer,
 } from './helpers/forward-auth.ts';
-import { type RunningGatehouse, rawRequest, startGatehouse, statusOf } from './helpers/servers.ts';
+import { type RunningGatehouse, startGatehouse } from './helpers/servers.ts';
 
 const CADDY = binary('/usr/bin/caddy', '/usr/local/bin/caddy');
 
@@ -150,17 +149,7 @@ describe('forward-auth behind caddy forward_auth', {
     for (const target of PATH_TRICKS) {
       seen.length = 0;
       urls.length = 0;
-      const decided = nextEvent<RequestFinishedEvent>(
-        'gatehouse:request:finished',
-        (e) => e.via === 'forward-auth',
-        3_000,
-      ).catch(() => undefined);
-      const raw = await rawRequest(
-        caddy.port,
-        `GET ${target} HTTP/1.1\r\nHost: ${APP_HOST}\r\nAccept: application/json\r\nConnection: close\r\n\r\n`,
-      );
-      const status = statusOf(raw);
-      const event = await decided;
+      const { status, event } = await throughPeer(caddy.port, target);
       if (urls.length === 0) {
         assert.notEqual(status, 200, `${target}: 200 without reaching the upstream?`);
         continue;

@@ -10,9 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { request } from 'undici';
-import type { RequestFinishedEvent } from '../src/observe/index.ts';
 import { normaliseTarget } from '../src/routing/index.ts';
-import { nextEvent } from './helpers/events.ts';
 import {
   APP_HOST,
   binary,
@@ -25,9 +23,10 @@ import {
   startPeer,
   type TestIssuer,
   testIssuer,
+  throughPeer,
 } from './helpers/forward-auth.ts';
 import { nginxConfig } from './helpers/nginx-forward-auth.ts';
-import { type RunningGatehouse, rawRequest, startGatehouse, statusOf } from './helpers/servers.ts';
+import { type RunningGatehouse, startGatehouse } from './helpers/servers.ts';
 
 const NGINX = binary('/usr/sbin/nginx', '/usr/bin/nginx');
 
@@ -191,17 +190,7 @@ describe('forward-auth behind nginx auth_request', {
     const tricks = PATH_TRICKS;
     for (const target of tricks) {
       seen.length = 0;
-      const decided = nextEvent<RequestFinishedEvent>(
-        'gatehouse:request:finished',
-        (e) => e.via === 'forward-auth',
-        3_000,
-      ).catch(() => undefined);
-      const raw = await rawRequest(
-        nginx.port,
-        `GET ${target} HTTP/1.1\r\nHost: ${APP_HOST}\r\nAccept: application/json\r\nConnection: close\r\n\r\n`,
-      );
-      const status = statusOf(raw);
-      const event = await decided;
+      const { status, event } = await throughPeer(nginx.port, target);
       if (seen.length === 0) {
         assert.notEqual(status, 200, `${target}: 200 without reaching the upstream?`);
         continue;

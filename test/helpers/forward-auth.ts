@@ -10,6 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import type { RequestFinishedEvent } from '../../src/observe/index.ts';
+import { nextEvent } from './events.ts';
+import { rawRequest, statusOf } from './servers.ts';
 
 export const ISSUER = 'https://ci.example.test';
 
@@ -191,3 +194,23 @@ export const PATH_TRICKS: readonly string[] = [
   '/public/x?next=../../dash',
   '/public/%252e%252e/dash',
 ];
+
+/**
+ * Send a raw GET for `target` (a path trick, sent as is) to the peer on `port`; its status,
+ * and the forward-auth decision the request caused, if any (waited for up to 3 s).
+ */
+export async function throughPeer(
+  port: number,
+  target: string,
+): Promise<{ status: number; event: RequestFinishedEvent | undefined }> {
+  const decided = nextEvent<RequestFinishedEvent>(
+    'gatehouse:request:finished',
+    (e) => e.via === 'forward-auth',
+    3_000,
+  ).catch(() => undefined);
+  const raw = await rawRequest(
+    port,
+    `GET ${target} HTTP/1.1\r\nHost: ${APP_HOST}\r\nAccept: application/json\r\nConnection: close\r\n\r\n`,
+  );
+  return { status: statusOf(raw), event: await decided };
+}
