@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startGatehouse } from '../lib/gatehouse.ts';
 import { httpGet } from '../lib/net.ts';
+import { putBenchSessions } from '../lib/sessions.ts';
 import { type Scenario, skip } from '../lib/types.ts';
 
 /** Host of the bench route; sent as the Host header (the same as gatehouse-public's). */
@@ -69,36 +70,9 @@ export const gatehouseSession: Scenario = {
 
 /** Writes SESSIONS sessions (group engineering) to a SQLite store; returns one's Cookie pair. */
 async function seedSessions(repoRoot: string, path: string): Promise<string> {
-  const load = (p: string) => import(pathToFileURL(join(repoRoot, p)).href);
-  const { SqliteSessionStore } = await load('src/state/index.ts');
-  const { seal } = await load('src/sso/seal.ts');
-  const { randomToken, sessionKey } = await load('src/sso/session-id.ts');
+  const { SqliteSessionStore } = await import(pathToFileURL(join(repoRoot, 'src/state/index.ts')).href);
   const store = new SqliteSessionStore({ path });
-  const now = Math.floor(Date.now() / 1000);
-  let first = '';
-  for (let i = 0; i < SESSIONS; i++) {
-    const id = randomToken(32) as string;
-    if (i === 0) first = id;
-    const sub = `user-${i}`;
-    store.put({
-      key: sessionKey(id),
-      issuer: 'http://127.0.0.1:9',
-      subject: sub,
-      sid: randomToken(32),
-      email: `${sub}@example.com`,
-      groups: ['engineering', 'employees'],
-      claims: { sub, email: `${sub}@example.com`, name: `User ${i}`, groups: ['engineering', 'employees'] },
-      authTime: now,
-      acr: 'urn:pwd',
-      amr: ['pwd'],
-      createdAt: now,
-      lastSeenAt: now,
-      absoluteExpiresAt: now + 86_400,
-      tokensExpiresAt: now + 86_400,
-      sealed: seal(id, { refreshToken: randomToken(32) }),
-      version: 1,
-    });
-  }
+  const first = await putBenchSessions(repoRoot, store, SESSIONS);
   store.close();
   // Plain http listener: the bench config keeps secure cookies (the default), so the name has
   // the __Host- prefix; the value is what matters.
