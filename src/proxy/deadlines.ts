@@ -13,13 +13,16 @@
 /** How often the exchanges in flight are checked, in ms. */
 export const SWEEP_MS = 50;
 
-/** One exchange's limits; `expire` is called at most once, when one is exceeded. */
+/**
+ * One exchange's limits; `fire` (by default, `expire`) is called at most once, when one is
+ * exceeded. An exchange may extend this class and override `fire` instead of passing a callback.
+ */
 export class Deadline {
   readonly #startedAt: number;
   readonly #totalMs: number;
   readonly #headersMs: number;
   readonly #idleMs: number;
-  readonly #expire: () => void;
+  readonly #expire: (() => void) | undefined;
   /** Response headers arrived (the idle limit applies from then on). */
   #headersAt = -1;
   /** Last response body data, or when the client resumed reading. */
@@ -28,7 +31,7 @@ export class Deadline {
   #paused = false;
 
   /** Limits in ms; 0 means none. `now` is `performance.now()` at the start. */
-  constructor(now: number, totalMs: number, headersMs: number, idleMs: number, expire: () => void) {
+  constructor(now: number, totalMs: number, headersMs: number, idleMs: number, expire?: () => void) {
     this.#startedAt = now;
     this.#totalMs = totalMs;
     this.#headersMs = headersMs;
@@ -64,7 +67,7 @@ export class Deadline {
   }
 
   fire(): void {
-    this.#expire();
+    this.#expire?.();
   }
 }
 

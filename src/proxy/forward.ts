@@ -109,11 +109,6 @@ export function forward(
   o: ForwardOptions,
   onDone: (result: ForwardResult) => void,
 ): void {
-  let controller: Dispatcher.DispatchController | undefined;
-  let finished = false;
-  let timedOut = false;
-  let clientClosed = false;
-  let upstreamStatus: number | undefined;
   let limiter: BodyLimit | undefined;
   let body: Dispatcher.DispatchOptions['body'] = null;
   if (hasBody(req)) {
@@ -129,45 +124,9 @@ export function forward(
   // headers and idle-body limits: undici's own when a body is uploaded (its headers clock
   // starts once the body is sent), else ours, from dispatch
   const uploads = body !== null;
-  const deadline = new Deadline(
-    performance.now(),
-    o.totalTimeoutMs,
-    uploads ? 0 : o.headersTimeoutMs,
-    uploads ? 0 : o.idleTimeoutMs,
-    () => {
-      timedOut = true;
-      controller?.abort(new GatehouseError('ERR_UPSTREAM_TIMEOUT'));
-    },
-  );
-  DEADLINES.add(deadline);
-  const onClientClose = () => {
-    if (!finished && !res.writableFinished) {
-      clientClosed = true;
-      controller?.abort(new Error('client closed the connection'));
-    }
-  };
-  res.once('close', onClientClose);
-  const done = (result: ForwardResult) => {
-    if (finished) return;
-    finished = true;
-    DEADLINES.delete(deadline);
-    res.off('close', onClientClose);
-    onDone(result);
-  };
-  const fail = (err: unknown) => {
-    let code: ErrorCode;
-    if (limiter?.exceeded) code = 'ERR_REQUEST_BODY_TOO_LARGE';
-    else if (timedOut) code = 'ERR_UPSTREAM_TIMEOUT';
-    else code = upstreamErrorCode(err);
-    const error = new GatehouseError(code, undefined, { cause: err });
-    if (res.headersSent) res.destroy();
-    done({
-      status: error.status,
-      error,
-      ...(clientClosed ? { clientClosed } : {}),
-      ...(upstreamStatus !== undefined ? { upstreamStatus } : {}),
-    });
-  };
+  const exchange = new Exchange(res, o, uploads, limiter, onDone);
+  DEADLINES.add(exchange);
+  res.on('close', exchange.onClientClose);
   try {
     pool.dispatch(
       {
@@ -179,55 +138,136 @@ export function forward(
         bodyTimeout: uploads ? o.idleTimeoutMs : 0,
         blocking: false,
       },
-      {
-        onRequestStart(c) {
-          controller = c;
-          if (timedOut) {
-            c.abort(new GatehouseError('ERR_UPSTREAM_TIMEOUT'));
-            return;
-          }
-          if (clientClosed || res.destroyed) {
-            clientClosed = true;
-            c.abort(new Error('client closed the connection'));
-          }
-        },
-        onResponseStart(c, statusCode, headers) {
-          upstreamStatus = statusCode;
-          deadline.headersReceived(performance.now());
-          try {
-            res.writeHead(
-              statusCode,
-              downstreamHeaders(headers as Record<string, string | string[]>, o.requestId),
-            );
-          } catch (err) {
-            c.abort(err as Error);
-          }
-        },
-        onResponseData(c, chunk) {
-          if (res.write(chunk)) {
-            deadline.data(performance.now(), false);
-          } else {
-            deadline.data(performance.now(), true);
-            c.pause();
-            res.once('drain', () => {
-              deadline.resumed(performance.now());
-              c.resume();
-            });
-          }
-        },
-        onResponseEnd() {
-          res.end();
-          done({
-            status: upstreamStatus ?? 502,
-            ...(upstreamStatus !== undefined ? { upstreamStatus } : {}),
-          });
-        },
-        onResponseError(_c, err) {
-          fail(err);
-        },
-      },
+      exchange,
     );
   } catch (err) {
-    fail(err);
+    exchange.fail(err);
+  }
+}
+
+/**
+ * One upstream exchange: its deadline (swept by DEADLINES) and undici's dispatch handler in
+ * one object, so a request allocates one of these instead of a closure per callback.
+ */
+class Exchange extends Deadline implements Dispatcher.DispatchHandler {
+  readonly #res: ServerResponse;
+  readonly #requestId: string;
+  readonly #limiter: BodyLimit | undefined;
+  readonly #onDone: (result: ForwardResult) => void;
+  #controller: Dispatcher.DispatchController | undefined;
+  #finished = false;
+  #timedOut = false;
+  #clientClosed = false;
+  #upstreamStatus: number | undefined;
+
+  constructor(
+    res: ServerResponse,
+    o: ForwardOptions,
+    uploads: boolean,
+    limiter: BodyLimit | undefined,
+    onDone: (result: ForwardResult) => void,
+  ) {
+    super(
+      performance.now(),
+      o.totalTimeoutMs,
+      uploads ? 0 : o.headersTimeoutMs,
+      uploads ? 0 : o.idleTimeoutMs,
+    );
+    this.#res = res;
+    this.#requestId = o.requestId;
+    this.#limiter = limiter;
+    this.#onDone = onDone;
+  }
+
+  /** A limit passed (called by the sweep). */
+  override fire(): void {
+    this.#timedOut = true;
+    this.#controller?.abort(new GatehouseError('ERR_UPSTREAM_TIMEOUT'));
+  }
+
+  /** The client connection closed: abort the exchange unless it is over. */
+  readonly onClientClose = (): void => {
+    if (!this.#finished && !this.#res.writableFinished) {
+      this.#clientClosed = true;
+      this.#controller?.abort(new Error('client closed the connection'));
+    }
+  };
+
+  onRequestStart(c: Dispatcher.DispatchController): void {
+    this.#controller = c;
+    if (this.#timedOut) {
+      c.abort(new GatehouseError('ERR_UPSTREAM_TIMEOUT'));
+      return;
+    }
+    if (this.#clientClosed || this.#res.destroyed) {
+      this.#clientClosed = true;
+      c.abort(new Error('client closed the connection'));
+    }
+  }
+
+  onResponseStart(
+    c: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    this.#upstreamStatus = statusCode;
+    this.headersReceived(performance.now());
+    try {
+      this.#res.writeHead(
+        statusCode,
+        downstreamHeaders(headers as Record<string, string | string[]>, this.#requestId),
+      );
+    } catch (err) {
+      c.abort(err as Error);
+    }
+  }
+
+  onResponseData(c: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#res.write(chunk)) {
+      this.data(performance.now(), false);
+    } else {
+      this.data(performance.now(), true);
+      c.pause();
+      this.#res.once('drain', () => {
+        this.resumed(performance.now());
+        c.resume();
+      });
+    }
+  }
+
+  onResponseEnd(): void {
+    this.#res.end();
+    this.#done(
+      this.#upstreamStatus !== undefined
+        ? { status: this.#upstreamStatus, upstreamStatus: this.#upstreamStatus }
+        : { status: 502 },
+    );
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+    this.fail(err);
+  }
+
+  fail(err: unknown): void {
+    let code: ErrorCode;
+    if (this.#limiter?.exceeded) code = 'ERR_REQUEST_BODY_TOO_LARGE';
+    else if (this.#timedOut) code = 'ERR_UPSTREAM_TIMEOUT';
+    else code = upstreamErrorCode(err);
+    const error = new GatehouseError(code, undefined, { cause: err });
+    if (this.#res.headersSent) this.#res.destroy();
+    this.#done({
+      status: error.status,
+      error,
+      ...(this.#clientClosed ? { clientClosed: true } : {}),
+      ...(this.#upstreamStatus !== undefined ? { upstreamStatus: this.#upstreamStatus } : {}),
+    });
+  }
+
+  #done(result: ForwardResult): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    DEADLINES.delete(this);
+    this.#res.off('close', this.onClientClose);
+    this.#onDone(result);
   }
 }
