@@ -387,10 +387,15 @@ export class Gateway {
     };
   }
 
+  /** Count a node:http request in flight until its response closes (emitted once per response). */
   #track(res: import('node:http').ServerResponse): void {
     if (this.#draining) res.setHeader('connection', 'close');
-    res.once('close', this.#begin());
+    this.#inFlight++;
+    res.on('close', this.#responseClosed);
   }
+
+  /** One listener shared by every response: no closure per request. */
+  readonly #responseClosed = (): void => this.#ended();
 
   /** Count one request in flight; the returned function (idempotent) counts it out. */
   #begin(): () => void {
@@ -399,9 +404,13 @@ export class Gateway {
     return () => {
       if (done) return;
       done = true;
-      this.#inFlight--;
-      if (this.#inFlight === 0) for (const w of this.#idleWaiters.splice(0)) w();
+      this.#ended();
     };
+  }
+
+  #ended(): void {
+    this.#inFlight--;
+    if (this.#inFlight === 0) for (const w of this.#idleWaiters.splice(0)) w();
   }
 
   /**
