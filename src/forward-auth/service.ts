@@ -1,5 +1,5 @@
 import type { Config } from '../config/index.ts';
-import { ExtAuthzServer } from './ext-authz/server.ts';
+import type { ExtAuthzServer } from './ext-authz/server.ts';
 import {
   createHttpCheckHandler,
   ENDPOINT_PATHS,
@@ -42,10 +42,16 @@ export class ForwardAuth {
     return createHttpCheckHandler(this.#deps, 'dedicated');
   }
 
-  /** Start the ext_authz gRPC server when `forwardAuth.grpc` is configured. */
+  /**
+   * Start the ext_authz gRPC server when `forwardAuth.grpc` is configured. gRPC and its
+   * protobuf loader are imported only then: a gateway without it does not carry them in
+   * its heap (~4 MB, and every major collection walks the heap).
+   */
   async start(config: Config): Promise<void> {
     const grpc = config.forwardAuth?.grpc;
-    if (grpc && !this.#grpc) this.#grpc = await ExtAuthzServer.start(this.#deps, grpc);
+    if (!grpc || this.#grpc) return;
+    const { ExtAuthzServer } = await import('./ext-authz/server.ts');
+    this.#grpc = await ExtAuthzServer.start(this.#deps, grpc);
   }
 
   /** Port of the ext_authz gRPC server, or undefined when none runs. */
