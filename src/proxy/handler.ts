@@ -100,12 +100,7 @@ function headersFor(
     publish.internalError({ where: 'proxy.propagate', requestId: info.id, error: err });
     return undefined;
   }
-  return upstreamHeaders(req, info, route, {
-    peerTrusted,
-    identityHeaders,
-    ...(add ? { add } : {}),
-    ...(ctx.filterCookie ? { cookie: ctx.filterCookie } : {}),
-  });
+  return upstreamHeaders(req, info, route, { peerTrusted, identityHeaders, add, cookie: ctx.filterCookie });
 }
 
 const INVALID_REQUEST: Decision = Object.freeze({
@@ -127,7 +122,9 @@ function finish(
     status,
     durationMs: performance.now() - start,
     via: 'proxy',
-    ...extra,
+    // set even when undefined: every event has one shape, and no object is spread per request
+    upstreamStatus: extra?.upstreamStatus,
+    errorCode: extra?.errorCode,
   });
 }
 
@@ -320,9 +317,7 @@ function proceed(sent: Sent, verdict: Verdict): void {
         });
         return;
       }
-      finish(info, decision, result.status, start, {
-        ...(result.upstreamStatus !== undefined ? { upstreamStatus: result.upstreamStatus } : {}),
-      });
+      finish(info, decision, result.status, start, result);
     },
   );
 }

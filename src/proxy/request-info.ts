@@ -110,9 +110,25 @@ export function buildRequestInfo(
   const tls = listener.scheme === 'https' ? (req.socket as TLSSocket) : undefined;
   const peer_ = tls && listener.clientCertificates !== 'none' ? peerCertificateOf(tls) : undefined;
   const cert = peer_?.cert;
-  const hasCert = cert !== undefined;
 
-  const base = {
+  const host = parseHost(req.rawHeaders);
+  let failure: { code: ErrorCode; detail: string } | undefined;
+  if (!host.ok) failure = { code: 'ERR_REQUEST_HOST_INVALID', detail: host.detail };
+  else if (method === 'TRACE' || method === 'TRACK') {
+    // TRACE / TRACK echo the request, identity headers included, back to the client
+    // (cross-site tracing): refused, as nginx does by default.
+    failure = { code: 'ERR_METHOD_NOT_ALLOWED', detail: `${method} is refused` };
+  } else if (repeated(req.rawHeaders, 'authorization')) {
+    failure = { code: 'ERR_REQUEST_HEADER_AMBIGUOUS', detail: 'more than one Authorization header' };
+  }
+  const hostName = host.ok ? host.host : '';
+  // RequestInfoOptions carries NormaliseOptions' fields: passed as they are (no object per request)
+  const target = failure ? undefined : normaliseTarget(req.url ?? '', hostName, options);
+  if (target && !target.ok) failure = { code: target.code, detail: target.detail };
+  // the Host's port once the Host was accepted; the listener's when the request failed before
+  const port = (target !== undefined && host.ok ? host.port : undefined) ?? listener.port;
+  // one literal per request, fields in one order (one hidden class for every RequestInfo)
+  const info: RequestInfo = {
     id,
     method,
     scheme: listener.scheme,
@@ -120,34 +136,14 @@ export function buildRequestInfo(
     peerAddress: peer,
     clientAddress,
     listener: listener.name,
-    ...(hasCert ? { clientCertificate: cert, clientCertificateAuthorized: peer_!.authorized } : {}),
+    ...(cert !== undefined
+      ? { clientCertificate: cert, clientCertificateAuthorized: peer_!.authorized }
+      : {}),
+    host: hostName,
+    port,
+    path: target?.ok ? target.path : '',
+    query: target?.ok ? target.query : '',
   };
-  const fail = (code: ErrorCode, detail: string, host = '', port = listener.port): RequestInfoResult => ({
-    ok: false,
-    id,
-    code,
-    detail,
-    partial: { ...base, host, port, path: '', query: '' },
-  });
-
-  const host = parseHost(req.rawHeaders);
-  if (!host.ok) return fail('ERR_REQUEST_HOST_INVALID', host.detail);
-  // TRACE / TRACK echo the request, identity headers included, back to the client
-  // (cross-site tracing): refused, as nginx does by default.
-  if (method === 'TRACE' || method === 'TRACK')
-    return fail('ERR_METHOD_NOT_ALLOWED', `${method} is refused`, host.host);
-  if (repeated(req.rawHeaders, 'authorization')) {
-    return fail('ERR_REQUEST_HEADER_AMBIGUOUS', 'more than one Authorization header', host.host);
-  }
-  const port = host.port ?? listener.port;
-  const target = normaliseTarget(req.url ?? '', host.host, {
-    mergeSlashes: options.mergeSlashes,
-    ...(options.allowSemicolons ? { allowSemicolons: true } : {}),
-  });
-  if (!target.ok) return fail(target.code, target.detail, host.host, port);
-  return {
-    ok: true,
-    peerTrusted,
-    info: { ...base, host: host.host, port, path: target.path, query: target.query },
-  };
+  if (failure) return { ok: false, id, code: failure.code, detail: failure.detail, partial: info };
+  return { ok: true, peerTrusted, info };
 }
