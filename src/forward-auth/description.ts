@@ -56,68 +56,87 @@ export const X_FORWARDED_HEADERS: readonly string[] = Object.freeze([
 
 const ABSOLUTE_URL = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)(.*)$/;
 
-/** Read every description present; a repeated header or two that disagree is a failure. */
-export function describe(h: HeaderView): { ok: true; described: Described } | Failure {
-  const one = (name: string): string | undefined | Failure => {
-    const values = h.all(name);
-    if (values.length > 1) return conflict(`${name} repeated`);
-    return values[0];
-  };
-  const method = new Fact('method');
-  const target = new Fact('target');
-  const authority = new Fact('host');
-  const scheme = new Fact('scheme');
+/** The facts a description states, in the order their conflicts are reported. */
+const METHOD = 0;
+const TARGET = 1;
+const HOST = 2;
+const SCHEME = 3;
+const FACT_NAMES = ['method', 'target', 'host', 'scheme'] as const;
 
-  const url = one('x-original-url');
-  if (isFailure(url)) return url;
+/** Which fact each single-valued describing header states (X-Original-URL states three). */
+const STATED_BY: readonly (readonly [string, number])[] = [
+  ['x-original-method', METHOD],
+  ['x-forwarded-method', METHOD],
+  ['x-original-uri', TARGET],
+  ['x-forwarded-uri', TARGET],
+  ['x-forwarded-host', HOST],
+  ['x-forwarded-proto', SCHEME],
+];
+
+/**
+ * Read every description present; a repeated header or two that disagree is a failure.
+ * This runs on every check: one `Facts` per call, no closure or array per header.
+ */
+export function describe(h: HeaderView): { ok: true; described: Described } | Failure {
+  const facts = new Facts();
+  const urls = h.all('x-original-url');
+  if (urls.length > 1) return conflict('x-original-url repeated');
+  const url = urls[0];
   if (url !== undefined) {
     const m = ABSOLUTE_URL.exec(url);
     if (!m) return invalid('x-original-url is not an absolute http(s) URL');
     const rest = m[3]!;
-    scheme.add('x-original-url', m[1]!.toLowerCase());
-    authority.add('x-original-url', m[2]!);
-    target.add('x-original-url', rest === '' ? '/' : rest.startsWith('?') ? `/${rest}` : rest);
+    facts.add(SCHEME, 'x-original-url', m[1]!.toLowerCase());
+    facts.add(HOST, 'x-original-url', m[2]!);
+    facts.add(TARGET, 'x-original-url', rest === '' ? '/' : rest.startsWith('?') ? `/${rest}` : rest);
   }
-  for (const [name, fact] of [
-    ['x-original-method', method],
-    ['x-forwarded-method', method],
-    ['x-original-uri', target],
-    ['x-forwarded-uri', target],
-    ['x-forwarded-host', authority],
-    ['x-forwarded-proto', scheme],
-  ] as const) {
-    const value = one(name);
-    if (isFailure(value)) return value;
-    if (value !== undefined) fact.add(name, name === 'x-forwarded-proto' ? value.toLowerCase() : value);
+  for (let i = 0; i < STATED_BY.length; i++) {
+    const [name, fact] = STATED_BY[i]!;
+    const values = h.all(name);
+    if (values.length > 1) return conflict(`${name} repeated`);
+    const value = values[0];
+    if (value !== undefined) facts.add(fact, name, fact === SCHEME ? value.toLowerCase() : value);
   }
-
-  const failed = method.failure ?? target.failure ?? scheme.failure ?? hostsDisagree(authority);
+  const failed =
+    facts.failures[METHOD] ?? facts.failures[TARGET] ?? facts.failures[SCHEME] ?? hostsDisagree(facts);
   if (failed) return failed;
-  return {
-    ok: true,
-    described: {
-      ...(method.value !== undefined ? { method: method.value } : {}),
-      ...(target.value !== undefined ? { target: target.value } : {}),
-      ...(authority.value !== undefined ? { authority: authority.value } : {}),
-      ...(scheme.value !== undefined ? { scheme: scheme.value } : {}),
-    },
-  };
+  const v = facts.values;
+  const described: { method?: string; target?: string; authority?: string; scheme?: string } = {};
+  if (v[METHOD] !== undefined) described.method = v[METHOD];
+  if (v[TARGET] !== undefined) described.target = v[TARGET];
+  if (v[HOST] !== undefined) described.authority = v[HOST];
+  if (v[SCHEME] !== undefined) described.scheme = v[SCHEME];
+  return { ok: true, described };
 }
 
-/** One fact stated by one or more headers. Raw equality, except hosts (see hostsDisagree). */
-class Fact {
-  readonly what: string;
-  value?: string;
-  readonly sources: [string, string][] = [];
-  failure?: Failure;
-  constructor(what: string) {
-    this.what = what;
-  }
-  add(source: string, value: string): void {
-    this.sources.push([source, value]);
-    if (this.value === undefined) this.value = value;
-    else if (this.value !== value && this.what !== 'host' && !this.failure) {
-      this.failure = conflict(`${this.sources[0]![0]} and ${source} name different ${this.what}s`);
+/**
+ * What the headers state, fact by fact: the first value and who stated it, the first
+ * conflict, and (for hosts, compared canonically later) every statement once there are two.
+ */
+class Facts {
+  readonly values: (string | undefined)[] = [undefined, undefined, undefined, undefined];
+  readonly sources: string[] = ['', '', '', ''];
+  readonly failures: (Failure | undefined)[] = [undefined, undefined, undefined, undefined];
+  /** Every host statement ([source, value]), kept only when there is more than one. */
+  hosts: [string, string][] | undefined;
+
+  add(fact: number, source: string, value: string): void {
+    const first = this.values[fact];
+    if (first === undefined) {
+      this.values[fact] = value;
+      this.sources[fact] = source;
+      return;
+    }
+    if (fact === HOST) {
+      // raw equality is not enough for hosts: hostsDisagree compares them canonically
+      this.hosts ??= [[this.sources[HOST]!, first]];
+      this.hosts.push([source, value]);
+      return;
+    }
+    if (first !== value && this.failures[fact] === undefined) {
+      this.failures[fact] = conflict(
+        `${this.sources[fact]} and ${source} name different ${FACT_NAMES[fact]}s`,
+      );
     }
   }
 }
@@ -126,9 +145,10 @@ class Fact {
  * Hosts agree when they name the same canonical host, and the same port when both give one
  * (nginx's `$host` drops the port that `$http_host` keeps).
  */
-function hostsDisagree(fact: Fact): Failure | undefined {
-  if (fact.sources.length < 2) return undefined;
-  const parsed = fact.sources.map(([source, value]) => [source, parseHostValue(value)] as const);
+function hostsDisagree(facts: Facts): Failure | undefined {
+  const hosts = facts.hosts;
+  if (hosts === undefined) return undefined;
+  const parsed = hosts.map(([source, value]) => [source, parseHostValue(value)] as const);
   for (const [source, p] of parsed) if (!p.ok) return invalid(`${source}: ${p.detail}`);
   const [firstSource, first] = parsed[0]! as readonly [string, { host: string; port?: number }];
   for (const [source, p] of parsed.slice(1) as (readonly [string, { host: string; port?: number }])[]) {
@@ -136,10 +156,6 @@ function hostsDisagree(fact: Fact): Failure | undefined {
       return conflict(`${firstSource} and ${source} name different hosts`);
   }
   return undefined;
-}
-
-function isFailure(v: unknown): v is Failure {
-  return typeof v === 'object' && v !== null && (v as Failure).ok === false;
 }
 
 export function conflict(detail: string): Failure {

@@ -60,34 +60,63 @@ export function createHttpCheckHandler(deps: ForwardAuthDeps, endpoint: Endpoint
   return (info, req, res, engine) => {
     const start = performance.now();
     req.resume?.(); // a body (Envoy with_request_body) is not read: drain it
-    const done = (checked: Checked, adapter?: ForwardAuthAdapter) => {
-      try {
-        write(res, checked.answer, adapter, checked.info, engine);
-      } catch (err) {
-        // the answer could not be written: the peer sees a reset, which every peer treats as a deny
-        publish.internalError({ where: 'forward-auth.write', requestId: checked.info.id, error: err });
-        res.destroy();
-      }
-      publish.requestFinished({
-        request: checked.info,
-        decision: checked.answer.decision,
-        status: checked.answer.status,
-        durationMs: performance.now() - start,
-        via: 'forward-auth',
-      });
-    };
-    const fail = (err: unknown) => {
-      publish.internalError({ where: 'forward-auth.http', requestId: info.id, error: err });
-      done({ info, answer: refusal('internal-error', info.id, req.headers.accept) });
-    };
     try {
       const outcome = handle(deps, endpoint, info, req, engine);
-      if (outcome instanceof Promise) outcome.then((o) => done(o.checked, o.adapter), fail);
-      else done(outcome.checked, outcome.adapter);
+      if (outcome instanceof Promise) {
+        outcome.then(
+          (o) => answerCheck(res, o.checked, o.adapter, engine, start),
+          (err) => failCheck(res, info, req, engine, start, err),
+        );
+      } else {
+        answerCheck(res, outcome.checked, outcome.adapter, engine, start);
+      }
     } catch (err) {
-      fail(err);
+      failCheck(res, info, req, engine, start, err);
     }
   };
+}
+
+/** Write the answer and record the decision (module functions: no closures per check). */
+function answerCheck(
+  res: CheckHttpResponse,
+  checked: Checked,
+  adapter: ForwardAuthAdapter | undefined,
+  engine: Engine,
+  start: number,
+): void {
+  try {
+    write(res, checked.answer, adapter, checked.info, engine);
+  } catch (err) {
+    // the answer could not be written: the peer sees a reset, which every peer treats as a deny
+    publish.internalError({ where: 'forward-auth.write', requestId: checked.info.id, error: err });
+    res.destroy();
+  }
+  publish.requestFinished({
+    request: checked.info,
+    decision: checked.answer.decision,
+    status: checked.answer.status,
+    durationMs: performance.now() - start,
+    via: 'forward-auth',
+  });
+}
+
+/** An unexpected exception: deny (fail closed) and record it. */
+function failCheck(
+  res: CheckHttpResponse,
+  info: RequestInfo,
+  req: RequestHead,
+  engine: Engine,
+  start: number,
+  err: unknown,
+): void {
+  publish.internalError({ where: 'forward-auth.http', requestId: info.id, error: err });
+  answerCheck(
+    res,
+    { info, answer: refusal('internal-error', info.id, req.headers.accept) },
+    undefined,
+    engine,
+    start,
+  );
 }
 
 interface Outcome {
@@ -132,14 +161,11 @@ function handle(
     mergeSlashes: rt.mergeSlashes,
     allowSemicolons: rt.allowSemicolons,
   };
-  const refuse = (f: Failure): Outcome => ({
-    checked: { info: { ...authInfo, id }, answer: refusal(f.reason, id, accept, f.detail) },
-  });
   const headers = HeaderView.fromRaw(req.rawHeaders, isDescriptorOrHost);
   const adapter = chooseAdapter(endpoint, req.url ?? '', authInfo.path, headers, rt);
-  if (!adapter) return refuse(missing('no headers describe the original request'));
+  if (!adapter) return refuse(authInfo, id, accept, missing('no headers describe the original request'));
   const described = describe(headers);
-  if (!described.ok) return refuse(described);
+  if (!described.ok) return refuse(authInfo, id, accept, described);
   const hosts = headers.all('host');
   const rebuilt = adapter.rebuild({
     headers,
@@ -149,7 +175,7 @@ function handle(
     host: hosts.length === 1 ? hosts[0] : undefined,
     envoyPathPrefix: rt.config.envoyPathPrefix,
   });
-  if (!rebuilt.ok) return refuse(rebuilt);
+  if (!rebuilt.ok) return refuse(authInfo, id, accept, rebuilt);
   const checked = check({
     rt,
     original: rebuilt.original,
@@ -160,6 +186,11 @@ function handle(
     nowSeconds: deps.nowSeconds(),
   });
   return checked instanceof Promise ? checked.then((c) => ({ checked: c, adapter })) : { checked, adapter };
+}
+
+/** The check could not be rebuilt: deny with the failure's reason, under the check's request id. */
+function refuse(authInfo: RequestInfo, id: string, accept: string | undefined, f: Failure): Outcome {
+  return { checked: { info: { ...authInfo, id }, answer: refusal(f.reason, id, accept, f.detail) } };
 }
 
 function chooseAdapter(

@@ -46,10 +46,8 @@ export function toRequestInfo(
   const host = parseHostValue(original.authority);
   if (!host.ok) return invalid(`host: ${host.detail}`);
   if (original.target.charCodeAt(0) !== 0x2f) return invalid('request target is not origin-form');
-  const target = normaliseTarget(original.target, host.host, {
-    mergeSlashes: ctx.mergeSlashes,
-    ...(ctx.allowSemicolons ? { allowSemicolons: true } : {}),
-  });
+  // CheckContext carries NormaliseOptions' fields: passed as it is (no object per check)
+  const target = normaliseTarget(original.target, host.host, ctx);
   if (!target.ok) return invalid(`target: ${target.detail}`);
   return {
     ok: true,

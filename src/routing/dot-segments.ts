@@ -5,6 +5,8 @@
  * trailing slash, as in the RFC (`/a/b/..` -> `/a/`).
  */
 export function removeDotSegments(path: string): string {
+  // a dot segment starts right after a slash: without "/." there is none to remove
+  if (!path.includes('/.')) return path;
   const input = path.split('/');
   const out: string[] = [];
   // input[0] is the empty string before the leading slash.
@@ -23,5 +25,5 @@ export function removeDotSegments(path: string): string {
 
 /** Collapse each run of slashes into one (`//a///b` -> `/a/b`). */
 export function mergeSlashes(path: string): string {
-  return path.replace(/\/{2,}/g, '/');
+  return path.includes('//') ? path.replace(/\/{2,}/g, '/') : path;
 }

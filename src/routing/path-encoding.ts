@@ -73,6 +73,7 @@ function isUtf8(bytes: number[]): boolean {
  * a multi-byte sequence, so checking each run is the same as checking the whole path.
  */
 export function canonicalisePathEncoding(path: string, allowSemicolons: boolean): PathEncodingResult {
+  if (isCanonicalAsIs(path, allowSemicolons)) return { ok: true, path };
   let out = '';
   let run: number[] = [];
   for (let i = 0; i < path.length; i++) {
@@ -109,4 +110,17 @@ export function canonicalisePathEncoding(path: string, allowSemicolons: boolean)
 
 function ambiguous(detail: string): PathEncodingResult {
   return { ok: false, code: 'ERR_REQUEST_TARGET_AMBIGUOUS', detail };
+}
+
+/**
+ * Whether the path has nothing to canonicalise: no escape, no character to encode, no `;`
+ * to refuse. Most paths are like this, and then the path is returned as it is (no string
+ * built a character at a time).
+ */
+function isCanonicalAsIs(path: string, allowSemicolons: boolean): boolean {
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c === 0x25 || ENCODE_RAW.has(c) || (c === 0x3b && !allowSemicolons)) return false;
+  }
+  return true;
 }

@@ -103,7 +103,7 @@ export function parseHead(buf: Buffer, maxHeaderBytes: number): HeadResult {
     if (colon === -1 || colon >= next || colon === pos) return other('header line');
     const name = text.slice(pos, colon);
     if (!TOKEN.test(name)) return other('header name');
-    const value = trimOws(text.slice(colon + 1, next));
+    const value = trimmedSlice(text, colon + 1, next);
     pos = next + 2;
     const lower = name.toLowerCase();
     // node:http drops it from `headers` (a plain object); kept here it would read differently
@@ -150,10 +150,11 @@ function isKeepAliveOrClose(value: string): boolean {
   return true;
 }
 
-function trimOws(s: string): string {
-  let a = 0;
-  let b = s.length;
+/** `s.slice(start, end)` without leading and trailing optional whitespace (one slice, not two). */
+function trimmedSlice(s: string, start: number, end: number): string {
+  let a = start;
+  let b = end;
   while (a < b && (s.charCodeAt(a) === 0x20 || s.charCodeAt(a) === 0x09)) a++;
   while (b > a && (s.charCodeAt(b - 1) === 0x20 || s.charCodeAt(b - 1) === 0x09)) b--;
-  return a === 0 && b === s.length ? s : s.slice(a, b);
+  return s.slice(a, b);
 }
