@@ -34,8 +34,9 @@ export interface UpstreamHeaderOptions {
 
 /**
  * Build the upstream request headers as a flat [name, value, ...] list (what undici takes,
- * keeping repeated headers). Removes hop-by-hop headers (and those named in Connection),
- * identity headers a client may have forged, and Authorization unless the route forwards it.
+ * keeping repeated headers). Removes hop-by-hop headers (and those named in Connection, but
+ * Host), identity headers a client may have forged, `X-Forwarded-*` from an untrusted peer, and
+ * Authorization unless the route forwards it.
  */
 export function upstreamHeaders(
   req: IncomingMessage,
@@ -49,8 +50,13 @@ export function upstreamHeaders(
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || REBUILT.has(lower)) continue;
-    if (named?.has(lower)) continue;
+    // CGI-style upstreams read `X_Forwarded_For` as `X-Forwarded-For`: compare with '_' folded
+    const folded = lower.includes('_') ? lower.replaceAll('_', '-') : lower;
+    if (HOP_BY_HOP.has(lower) || REBUILT.has(folded)) continue;
+    // Host names the host that was decided: a client cannot make it hop-by-hop (`Connection: host`)
+    if (named?.has(lower) && lower !== 'host') continue;
+    // X-Forwarded-Ssl / -Scheme / -Prefix / -Server…: only a trusted proxy speaks for the connection
+    if (!options.peerTrusted && folded.startsWith('x-forwarded-')) continue;
     if (isIdentityHeader(lower, options.identityHeaders)) continue;
     if (isRewriteHeader(lower)) continue;
     if (lower === 'authorization' && !route.forwardAuthorization) continue;
