@@ -4,7 +4,11 @@ import { normaliseTarget, parseHostValue } from '../routing/index.ts';
 import type { OriginalRequest } from './adapter.ts';
 import { DESCRIPTOR_HEADERS, type Failure, invalid } from './description.ts';
 
-const KNOWN_METHODS: ReadonlySet<string> = new Set(METHODS);
+/**
+ * Methods the proxy answers: those Node's parser knows, but TRACE (refused with 405: it echoes
+ * identity headers back) and CONNECT (never tunnelled; its target is not origin-form).
+ */
+const KNOWN_METHODS: ReadonlySet<string> = new Set(METHODS.filter((m) => m !== 'TRACE' && m !== 'CONNECT'));
 const DROPPED: ReadonlySet<string> = new Set([
   ...DESCRIPTOR_HEADERS,
   'host',
@@ -40,7 +44,7 @@ export function toRequestInfo(
   headers: IncomingHttpHeaders,
   ctx: CheckContext,
 ): { ok: true; info: RequestInfo } | Failure {
-  if (!KNOWN_METHODS.has(original.method)) return invalid('method is not a known HTTP method');
+  if (!KNOWN_METHODS.has(original.method)) return invalid('method is not one the proxy serves');
   const scheme = original.scheme ?? ctx.defaultScheme;
   if (scheme !== 'http' && scheme !== 'https') return invalid('scheme is not http or https');
   const host = parseHostValue(original.authority);
