@@ -42,6 +42,12 @@ const LEAN_METHODS: ReadonlySet<string> = new Set(METHODS.filter((m) => m !== 'C
 /** Origin-form target: `/` then visible ASCII, as llhttp accepts in strict mode. */
 const ORIGIN_FORM = /^\/[\x21-\x7e]*$/;
 
+/**
+ * Most header fields node:http reads in one head while `server.maxHeadersCount` is unset
+ * (1000 on Node 24); one more is its 431 (HPE_HEADER_OVERFLOW), so the lean path declines it.
+ */
+const MAX_FIELDS = 1000;
+
 /** Fields Node keeps only the first copy of (`_http_incoming.js` matchKnownFields). */
 const FIRST_ONLY: ReadonlySet<string> = new Set([
   'age',
@@ -101,6 +107,7 @@ export function parseHead(buf: Buffer, maxHeaderBytes: number): HeadResult {
     const colon = text.indexOf(':', pos);
     // no colon on this line, or a line starting with SP/HTAB (obs-fold) or ':'
     if (colon === -1 || colon >= next || colon === pos) return other('header line');
+    if (rawHeaders.length >= 2 * MAX_FIELDS) return other('too many header fields');
     const name = text.slice(pos, colon);
     if (!TOKEN.test(name)) return other('header name');
     const value = trimmedSlice(text, colon + 1, next);
