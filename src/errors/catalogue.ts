@@ -27,6 +27,10 @@ export const ERRORS = {
   ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'the method is not allowed through Gatehouse' },
   ERR_REQUEST_HOST_MISMATCH: { status: 400, message: 'the absolute-form target names another host' },
   ERR_REQUEST_BODY_TOO_LARGE: { status: 413, message: 'the request body is too large' },
+  ERR_REQUEST_BODY_INVALID: {
+    status: 400,
+    message: 'the request body is malformed (chunked framing or length)',
+  },
   ERR_REQUEST_TIMEOUT: { status: 408, message: 'the request took too long to arrive' },
   ERR_UPSTREAM_CONNECT: { status: 502, message: 'the upstream service cannot be reached' },
   ERR_UPSTREAM_RESET: { status: 502, message: 'the upstream service closed the connection' },

@@ -4,6 +4,7 @@ import type { Dispatcher, Pool } from 'undici';
 import type { ErrorCode } from '../errors/index.ts';
 import { GatehouseError } from '../errors/index.ts';
 import { Deadline, Deadlines } from './deadlines.ts';
+import { isMalformed } from './malformed.ts';
 import { downstreamHeaders } from './upstream-headers.ts';
 
 export interface ForwardOptions {
@@ -151,6 +152,8 @@ export function forward(
  */
 class Exchange extends Deadline implements Dispatcher.DispatchHandler {
   readonly #res: ServerResponse;
+  /** The client connection (res.socket is detached when the response ends). */
+  readonly #socket: ServerResponse['socket'];
   readonly #requestId: string;
   readonly #limiter: BodyLimit | undefined;
   readonly #onDone: (result: ForwardResult) => void;
@@ -174,6 +177,7 @@ class Exchange extends Deadline implements Dispatcher.DispatchHandler {
       uploads ? 0 : o.idleTimeoutMs,
     );
     this.#res = res;
+    this.#socket = res.socket;
     this.#requestId = o.requestId;
     this.#limiter = limiter;
     this.#onDone = onDone;
@@ -252,7 +256,11 @@ class Exchange extends Deadline implements Dispatcher.DispatchHandler {
     let code: ErrorCode;
     if (this.#limiter?.exceeded) code = 'ERR_REQUEST_BODY_TOO_LARGE';
     else if (this.#timedOut) code = 'ERR_UPSTREAM_TIMEOUT';
-    else code = upstreamErrorCode(err);
+    else if (isMalformed(this.#socket)) {
+      // the client broke its own body: answered 400 by the listener, not a client that left
+      code = 'ERR_REQUEST_BODY_INVALID';
+      this.#clientClosed = false;
+    } else code = upstreamErrorCode(err);
     const error = new GatehouseError(code, undefined, { cause: err });
     if (this.#res.headersSent) this.#res.destroy();
     this.#done({

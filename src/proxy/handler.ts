@@ -22,6 +22,7 @@ import {
 } from './request-info.ts';
 import { type ProxyRuntime, runtimeFor } from './runtime.ts';
 import type { Tunnels } from './tunnels.ts';
+import { inTurn } from './turns.ts';
 import { upstreamHeaders } from './upstream-headers.ts';
 import type { UpstreamPools } from './upstream-pools.ts';
 import { forwardUpgrade } from './websocket.ts';
@@ -71,6 +72,18 @@ function decideOn(
   } catch {
     return { decision: { outcome: 'deny', mode: 'enforce', reasons: ['internal-error'] } };
   }
+}
+
+/**
+ * Connections whose last answer said `Connection: close` (Gatehouse's, or Node's own, as after
+ * an unanswered `Expect`). Node's parser may already have read requests pipelined behind that
+ * answer: they are not served (RFC 9112 §9.6), so none is decided or reaches an upstream.
+ */
+const closing = new WeakSet<object>();
+
+function noteClose(req: IncomingMessage, res: ServerResponse): void {
+  if (!res.shouldKeepAlive || /close/i.test(String(res.getHeader('connection') ?? '')))
+    closing.add(req.socket);
 }
 
 const INTERNAL_ERROR = (d: Decision): Decision => ({
@@ -142,9 +155,16 @@ export function readRequest(
   return { engine, built: buildRequestInfo(req, listener, runtimeFor(engine)) };
 }
 
-/** Build the request handler for one listener: normalise -> decide -> forward. */
+/**
+ * Build the request handler for one listener: normalise -> decide -> forward, one request
+ * at a time per connection (turns.ts).
+ */
 export function createRequestHandler(ctx: ProxyContext, listener: ListenerContext) {
-  return function handleRequest(req: IncomingMessage, res: ServerResponse): void {
+  const serve = function handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (closing.has(req.socket)) {
+      req.resume();
+      return;
+    }
     const start = performance.now();
     const engine = ctx.current();
     const rt = runtimeFor(engine);
@@ -157,6 +177,7 @@ export function createRequestHandler(ctx: ProxyContext, listener: ListenerContex
         { status: error.status, code: error.code, message: error.publicMessage, requestId: built.id },
         req.headers.accept,
       );
+      closing.add(req.socket);
       finish(built.partial, { ...INVALID_REQUEST, detail: built.detail }, error.status, start, {
         errorCode: error.code,
       });
@@ -175,6 +196,7 @@ export function createRequestHandler(ctx: ProxyContext, listener: ListenerContex
       proceed(sent, verdict);
     }
   };
+  return (req: IncomingMessage, res: ServerResponse): void => inTurn(req, res, serve);
 }
 
 function deny(
@@ -200,6 +222,7 @@ function deny(
     req.headers.accept,
     headers,
   );
+  noteClose(req, res);
   finish(info, decision, status, start);
 }
 
@@ -218,6 +241,7 @@ function failure(res: ServerResponse, req: IncomingMessage, info: RequestInfo, e
     { status: error.status, code: error.code, message: error.publicMessage, requestId: info.id },
     req.headers.accept,
   );
+  noteClose(req, res);
 }
 
 /** One request in flight: what proceed() needs, computed once by the handler. */
@@ -299,7 +323,10 @@ function proceed(sent: Sent, verdict: Verdict): void {
           finish(info, decision, 499, start, { errorCode: 'client-closed' });
           return;
         }
-        if (result.error.code !== 'ERR_REQUEST_BODY_TOO_LARGE') {
+        const clientFault =
+          result.error.code === 'ERR_REQUEST_BODY_TOO_LARGE' ||
+          result.error.code === 'ERR_REQUEST_BODY_INVALID';
+        if (!clientFault) {
           publish.upstreamError({
             routeId: route.id,
             requestId: info.id,
@@ -307,7 +334,8 @@ function proceed(sent: Sent, verdict: Verdict): void {
             cause: String((result.error.cause as { code?: string } | undefined)?.code ?? 'unknown'),
           });
         }
-        if (!res.headersSent) {
+        // (a malformed body was answered by the listener, which closed the connection)
+        if (!res.headersSent && !res.destroyed) {
           if (result.error.code === 'ERR_REQUEST_BODY_TOO_LARGE') res.setHeader('connection', 'close');
           failure(res, req, info, result.error);
         }

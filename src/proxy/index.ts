@@ -7,6 +7,7 @@ export {
   wwwAuthenticate,
 } from './handler.ts';
 export { isIdentityHeader, isRewriteHeader } from './hygiene.ts';
+export { markMalformed } from './malformed.ts';
 export { buildRequestInfo, isRequestId, type ListenerContext, type RequestHead } from './request-info.ts';
 export { TrustedProxies } from './trusted-proxies.ts';
 export { Tunnels } from './tunnels.ts';

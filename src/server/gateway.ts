@@ -294,6 +294,8 @@ export class Gateway {
             : undefined,
         );
         running.server.prependListener('request', (_req, res) => this.#track(res));
+        // an upload with `Expect: 100-continue` arrives as checkContinue, not request
+        running.server.prependListener('checkContinue', (_req, res) => this.#track(res));
         this.#listeners.push(running);
       }
       await this.#forwardAuth.start(loaded.config);

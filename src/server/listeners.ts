@@ -9,6 +9,7 @@ import {
   createRequestHandler,
   createUpgradeHandler,
   type ListenerContext,
+  markMalformed,
   type ProxyContext,
 } from '../proxy/index.ts';
 import { watchFiles } from './file-watch.ts';
@@ -121,6 +122,16 @@ export async function startListener(
       socket.destroy();
       return;
     }
+    // The error is in bytes after a request whose answer is in flight: a 400 written now would
+    // be read as that answer, or land inside its body. Bytes after a `Connection: close`
+    // request are ignored (its answer goes out, then the connection closes); others cut it.
+    const serving = (socket as { _httpMessage?: http.ServerResponse })._httpMessage;
+    if (serving && (serving.headersSent || serving.req.complete)) {
+      if (err.code !== 'HPE_CLOSED_CONNECTION') socket.destroy();
+      return;
+    }
+    // a request whose body is being read broke its framing: its exchange records this 400
+    if (serving) markMalformed(socket as import('node:net').Socket);
     const status =
       err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
     const text =
