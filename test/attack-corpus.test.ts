@@ -788,8 +788,14 @@ describe('attack corpus: hostile traffic against the front door', { timeout: 60_
       'X-Forwarded-Prefix: /admin',
       'X-Forwarded-Server: evil.test',
       'X-Forwarded-Path: /admin',
+      'X-Original-Forwarded-For: 6.6.6.6',
+      'X-Original-Host: evil.test',
+      'X-Host: evil.test',
+      'X-Scheme: https',
+      'X-Url-Scheme: https',
+      'Front-End-Https: on',
     ];
-    it('other X-Forwarded-* from an untrusted client (-Ssl, -Scheme, -Prefix…) are dropped', async () => {
+    it('other X-Forwarded-* and connection claims from an untrusted client (-Ssl, X-Scheme, Front-End-Https…) are dropped', async () => {
       const { x, reached } = await attack(web, head('GET /x HTTP/1.1', WEB, schemeClaims));
       assert.deepEqual(x.statuses, [200]);
       const n = names(reached[0]!);
@@ -806,6 +812,8 @@ describe('attack corpus: hostile traffic against the front door', { timeout: 60_
       seen.length = 0;
       assert.deepEqual(values(s, 'x-forwarded-ssl'), ['on']);
       assert.deepEqual(values(s, 'x-forwarded-prefix'), ['/admin']);
+      assert.deepEqual(values(s, 'x-scheme'), ['https']);
+      assert.deepEqual(values(s, 'front-end-https'), ['on']);
     });
   });
 

@@ -21,6 +21,20 @@ const REBUILT = new Set([
   'fastly-client-ip',
 ]);
 
+/**
+ * Other headers that describe the client's connection (host, scheme, address) and that
+ * frameworks read behind a proxy (Tornado's X-Scheme, IIS's Front-End-Https, ingress-nginx's
+ * X-Original-Forwarded-For…): like `X-Forwarded-*`, passed on only from a trusted proxy.
+ */
+const CONNECTION_CLAIMS = new Set([
+  'x-original-forwarded-for',
+  'x-original-host',
+  'x-host',
+  'x-scheme',
+  'x-url-scheme',
+  'front-end-https',
+]);
+
 export interface UpstreamHeaderOptions {
   /** Whether the TCP peer is a trusted proxy (its forwarding headers are extended, not replaced). */
   readonly peerTrusted: boolean;
@@ -56,7 +70,8 @@ export function upstreamHeaders(
     // Host names the host that was decided: a client cannot make it hop-by-hop (`Connection: host`)
     if (named?.has(lower) && lower !== 'host') continue;
     // X-Forwarded-Ssl / -Scheme / -Prefix / -Server…: only a trusted proxy speaks for the connection
-    if (!options.peerTrusted && folded.startsWith('x-forwarded-')) continue;
+    if (!options.peerTrusted && (folded.startsWith('x-forwarded-') || CONNECTION_CLAIMS.has(folded)))
+      continue;
     if (isIdentityHeader(lower, options.identityHeaders)) continue;
     if (isRewriteHeader(lower)) continue;
     if (lower === 'authorization' && !route.forwardAuthorization) continue;
