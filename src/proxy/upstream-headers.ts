@@ -49,8 +49,9 @@ export interface UpstreamHeaderOptions {
 /**
  * Build the upstream request headers as a flat [name, value, ...] list (what undici takes,
  * keeping repeated headers). Removes hop-by-hop headers (and those named in Connection, but
- * Host), identity headers a client may have forged, `X-Forwarded-*` from an untrusted peer, and
- * Authorization unless the route forwards it.
+ * Host), identity headers a client may have forged, `X-Forwarded-*` and the other connection
+ * claims from an untrusted peer, and Authorization unless the route forwards it. The reference
+ * for users is docs/upstream-request.md.
  */
 export function upstreamHeaders(
   req: IncomingMessage,
