@@ -566,10 +566,16 @@ describe('attack corpus: hostile traffic against the front door', { timeout: 60_
       ['raw UTF-8 in the target', head('GET /\xc3\xa9 HTTP/1.1', WEB)],
     ];
     for (const [name, bytes] of syntax) {
-      it(`${name}: 400, nothing forwarded`, async () => {
-        const { x, reached } = await attack(web, bytes);
+      it(`${name}: 400, nothing forwarded, one decision record`, async () => {
+        const { x, reached, events } = await attack(web, bytes);
         assert.deepEqual(x.statuses, [400], x.raw);
         assert.deepEqual(reached, []);
+        // refused by node:http's parser or by normalisation: a record either way
+        assert.deepEqual(
+          events.map((e) => [e.status, e.decision.outcome, e.decision.reasons[0]]),
+          [[400, 'deny', 'request-invalid']],
+        );
+        assert.match(events[0]!.errorCode ?? '', /^ERR_REQUEST_/);
       });
     }
 
@@ -579,15 +585,32 @@ describe('attack corpus: hostile traffic against the front door', { timeout: 60_
       assert.deepEqual(reached, []);
     });
 
-    it('CONNECT: the connection is closed unanswered, bytes after it are never served', async () => {
+    it('a head the parser refuses is recorded: ERR_REQUEST_MALFORMED, the parser code, nothing of the head', async () => {
+      const { x, events } = await attack(
+        web,
+        head('GET /x?access_token=s3cr3t HTTP/1.1', WEB, ['X-A\0b: 1', 'Authorization: Bearer s3cr3t']),
+      );
+      assert.deepEqual(x.statuses, [400]);
+      assert.ok(!JSON.stringify(events).includes('s3cr3t'), 'nothing of the head is recorded');
+      assert.deepEqual(
+        events.map((e) => [e.status, e.errorCode, e.request.path, e.request.listener]),
+        [[400, 'ERR_REQUEST_MALFORMED', '', 'web']],
+      );
+      assert.match(events[0]!.decision.detail ?? '', /^HTTP parser: HPE_/);
+    });
+
+    it('CONNECT: 405 and close, recorded; bytes after it are never served', async () => {
       const { x, reached, events } = await attack(
         web,
         `CONNECT ${WEB}:80 HTTP/1.1\r\nHost: ${WEB}:80\r\n\r\n${head('GET /x HTTP/1.1', WEB)}`,
       );
-      assert.deepEqual(x.statuses, []);
+      assert.deepEqual(x.statuses, [405]);
       assert.ok(x.closed);
       assert.deepEqual(reached, []);
-      assert.deepEqual(events, []);
+      assert.deepEqual(
+        events.map((e) => [e.status, e.errorCode, e.request.method]),
+        [[405, 'ERR_METHOD_NOT_ALLOWED', 'CONNECT']],
+      );
     });
 
     it('1000 header fields are read; 1001 are 431 on the proxy listener and on the lean forward-auth one', async () => {
@@ -609,6 +632,10 @@ describe('attack corpus: hostile traffic against the front door', { timeout: 60_
       const proxied = await attack(web, head('GET /x HTTP/1.1', WEB, manyFields(1100)));
       assert.deepEqual(proxied.x.statuses, [431]);
       assert.deepEqual(proxied.reached, []);
+      assert.deepEqual(
+        proxied.events.map((e) => [e.status, e.errorCode]),
+        [[431, 'ERR_REQUEST_HEADERS_TOO_LARGE']],
+      );
     });
 
     it('a request target longer than maxHeaderBytes: 431, nothing forwarded', async () => {
@@ -1074,11 +1101,20 @@ describe('attack corpus: hostile traffic against the front door', { timeout: 60_
 
   describe('resource abuse', () => {
     it('a head that trickles in (slowloris) is cut with 408 (proxy listener and lean listener)', async () => {
-      for (const port of [web, auth]) {
+      for (const [port, via] of [
+        [web, 'proxy'],
+        [auth, 'forward-auth'],
+      ] as const) {
+        finished.length = 0;
         const x = await exchange(port, `GET /x HTTP/1.1\r\nHost: ${WEB}\r\n`, { timeoutMs: 5_000 });
         assert.deepEqual(x.statuses, [408], x.raw);
         assert.ok(x.closed);
         answers.push(x.raw);
+        // the cut head has its decision record (node:http's clientError, or the lean engine's timeout)
+        assert.deepEqual(
+          finished.map((e) => [e.status, e.errorCode, e.via]),
+          [[408, 'ERR_REQUEST_TIMEOUT', via]],
+        );
       }
       // the same, with a header line every 100 ms: the head deadline counts from the first byte
       const socket = net.connect(web, '127.0.0.1');

@@ -32,6 +32,8 @@ export const ERRORS = {
     message: 'the request body is malformed (chunked framing or length)',
   },
   ERR_REQUEST_TIMEOUT: { status: 408, message: 'the request took too long to arrive' },
+  ERR_REQUEST_MALFORMED: { status: 400, message: 'the request is not valid HTTP/1.1' },
+  ERR_REQUEST_HEADERS_TOO_LARGE: { status: 431, message: 'the request head is too large' },
   ERR_UPSTREAM_CONNECT: { status: 502, message: 'the upstream service cannot be reached' },
   ERR_UPSTREAM_RESET: { status: 502, message: 'the upstream service closed the connection' },
   ERR_UPSTREAM_UNAVAILABLE: { status: 503, message: 'the upstream service is unavailable' },

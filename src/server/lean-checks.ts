@@ -2,7 +2,13 @@ import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Config } from '../config/index.ts';
 import { type HttpCheckHandler, LeanHttpServer } from '../forward-auth/index.ts';
-import { type ListenerContext, type ProxyContext, type RequestHead, readRequest } from '../proxy/index.ts';
+import {
+  type ListenerContext,
+  type ProxyContext,
+  type RequestHead,
+  readRequest,
+  recordRefusedHead,
+} from '../proxy/index.ts';
 
 /** Idle kept-alive connections close after 65 s: longer than nginx's upstream keepalive_timeout (60 s), so the ingress closes first and never reuses a connection being closed. */
 export const LEAN_IDLE_TIMEOUT_MS = 65_000;
@@ -29,6 +35,14 @@ export function installLeanChecks(server: Server, tls: boolean, o: LeanChecksOpt
     headersTimeoutMs: o.config.proxy.clientHeadersTimeoutMs,
     idleTimeoutMs: LEAN_IDLE_TIMEOUT_MS,
     ...(o.begin ? { begin: o.begin } : {}),
+    headTimedOut: (socket) =>
+      recordRefusedHead(
+        o.listener,
+        socket.remoteAddress ?? '',
+        'ERR_REQUEST_TIMEOUT',
+        'head timeout',
+        'forward-auth',
+      ),
     serve(head, socket, res) {
       const req: RequestHead = {
         method: head.method,

@@ -11,6 +11,8 @@ import {
   type ListenerContext,
   markMalformed,
   type ProxyContext,
+  recordRefusedHead,
+  refusedHeadCode,
 } from '../proxy/index.ts';
 import { watchFiles } from './file-watch.ts';
 import { installLeanChecks, type LeanChecksOptions } from './lean-checks.ts';
@@ -117,6 +119,12 @@ export async function startListener(
   server.on('checkContinue', handleRequest);
   server.prependListener('upgrade', (_req, socket) => (socket as import('node:net').Socket).setTimeout(0));
   server.on('upgrade', createUpgradeHandler(ctx, context));
+  // CONNECT is never tunnelled (a tunnel would carry requests Gatehouse never decides on): 405
+  server.on('connect', (_req, socket) => {
+    socket.end('HTTP/1.1 405 Method Not Allowed\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
+    const peer = (socket as import('node:net').Socket).remoteAddress ?? '';
+    recordRefusedHead(context, peer, 'ERR_METHOD_NOT_ALLOWED', 'CONNECT is refused', 'proxy', 'CONNECT');
+  });
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (!socket.writable || (err.code === 'ECONNRESET' && !socket.readable)) {
       socket.destroy();
@@ -137,6 +145,13 @@ export async function startListener(
     const text =
       status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request';
     socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
+    // a refused head is a request too: it gets its decision record (a malformed body was
+    // already recorded by its exchange)
+    const fromParser = err.code?.startsWith('HPE_') === true || err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    if (!serving && fromParser) {
+      const peer = (socket as import('node:net').Socket).remoteAddress ?? '';
+      recordRefusedHead(context, peer, refusedHeadCode(status), `HTTP parser: ${err.code ?? 'error'}`);
+    }
   });
   const leanServer = lean
     ? installLeanChecks(server, l.tls !== undefined, { ...lean, ctx, listener: context, config })

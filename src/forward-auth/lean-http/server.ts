@@ -16,6 +16,8 @@ export interface LeanServerOptions {
   serve(head: LeanHead, socket: Socket, res: LeanResponse): boolean;
   /** Called when a check starts; the returned function when its answer is written or the connection dies. */
   begin?(): () => void;
+  /** A head did not arrive in time and was answered 408 (for its decision record). */
+  headTimedOut?(socket: Socket): void;
 }
 
 /**
@@ -244,6 +246,7 @@ class LeanConnection implements AnswerSink {
       this.#closing = true;
       s.write('HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
       s.destroySoon();
+      this.#o.headTimedOut?.(s);
       return;
     }
     s.destroy();
