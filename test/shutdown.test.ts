@@ -124,6 +124,33 @@ describe('graceful shutdown (SIGTERM, child process)', { timeout: 30_000 }, () =
     );
   });
 
+  it('waits for an upload sent with Expect: 100-continue (it arrives as checkContinue, not request)', async () => {
+    const gh = await start('continue', 10_000);
+    const answer = new Promise<string>((resolve) => {
+      const s = net.connect(gh.port, '127.0.0.1');
+      let raw = '';
+      s.setEncoding('latin1');
+      s.on('data', (d: string) => {
+        raw += d;
+        // the body goes once Gatehouse has allowed the request and said 100 Continue
+        if (raw.includes('100 Continue') && !raw.includes('\r\n\r\nHTTP/1.1 2')) s.write('hello');
+      });
+      s.on('close', () => resolve(raw));
+      s.on('error', () => resolve(raw));
+      s.write(
+        'POST /upload HTTP/1.1\r\nHost: slow.test\r\nContent-Length: 5\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n',
+      );
+    });
+    await holding.arrived(1);
+    gh.proc.kill('SIGTERM');
+    // still running while the upload waits for its answer: it is counted in flight
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(gh.proc.exitCode, null, 'exited with the upload in flight');
+    holding.release();
+    assert.match(await answer, /HTTP\/1\.1 200 [^]*finished$/);
+    assert.deepEqual(await gh.exited, { code: 0, signal: null });
+  });
+
   it('exits 0 at the shutdownGraceMs deadline when requests are still in flight', async () => {
     const GRACE = 300;
     const gh = await start('deadline', GRACE);
