@@ -6,9 +6,10 @@ import type { ListenerContext } from './request-info.ts';
 
 /**
  * The decision record of a request head refused before any handler saw it: invalid HTTP, a
- * head too large, or one that took too long to arrive (node:http's `clientError`, or the lean
- * forward-auth engine's head timeout), or a CONNECT (never tunnelled). Every request gets a record, attack traffic included;
- * nothing of the head is recorded but the parser's error code (it may hold a credential).
+ * head too large, one that took too long to arrive (node:http's `clientError`, or the lean
+ * forward-auth engine's head timeout), or a CONNECT (never tunnelled). Every request gets a
+ * record, attack traffic included; nothing of the head is recorded but the parser's error
+ * code (it may hold a credential). `via` defaults to `proxy`; `method` is set only for CONNECT.
  */
 export function recordRefusedHead(
   listener: ListenerContext,
@@ -21,13 +22,12 @@ export function recordRefusedHead(
     | 'ERR_METHOD_NOT_ALLOWED'
   >,
   detail: string,
-  via = 'proxy',
-  method = '',
+  o: { readonly via?: string; readonly method?: string } = {},
 ): void {
   publish.requestFinished({
     request: {
       id: randomUUID(),
-      method,
+      method: o.method ?? '',
       scheme: listener.scheme,
       host: '',
       port: listener.port,
@@ -41,7 +41,7 @@ export function recordRefusedHead(
     decision: { outcome: 'deny', mode: 'enforce', reasons: ['request-invalid'], detail },
     status: ERRORS[code].status,
     durationMs: 0,
-    via,
+    via: o.via ?? 'proxy',
     errorCode: code,
   });
 }

@@ -36,13 +36,9 @@ export function installLeanChecks(server: Server, tls: boolean, o: LeanChecksOpt
     idleTimeoutMs: LEAN_IDLE_TIMEOUT_MS,
     ...(o.begin ? { begin: o.begin } : {}),
     headTimedOut: (socket) =>
-      recordRefusedHead(
-        o.listener,
-        socket.remoteAddress ?? '',
-        'ERR_REQUEST_TIMEOUT',
-        'head timeout',
-        'forward-auth',
-      ),
+      recordRefusedHead(o.listener, socket.remoteAddress ?? '', 'ERR_REQUEST_TIMEOUT', 'head timeout', {
+        via: 'forward-auth',
+      }),
     serve(head, socket, res) {
       const req: RequestHead = {
         method: head.method,

@@ -123,7 +123,7 @@ export async function startListener(
   server.on('connect', (_req, socket) => {
     socket.end('HTTP/1.1 405 Method Not Allowed\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
     const peer = (socket as import('node:net').Socket).remoteAddress ?? '';
-    recordRefusedHead(context, peer, 'ERR_METHOD_NOT_ALLOWED', 'CONNECT is refused', 'proxy', 'CONNECT');
+    recordRefusedHead(context, peer, 'ERR_METHOD_NOT_ALLOWED', 'CONNECT is refused', { method: 'CONNECT' });
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (!socket.writable || (err.code === 'ECONNRESET' && !socket.readable)) {
