@@ -147,7 +147,7 @@ describe('graceful shutdown (SIGTERM, child process)', { timeout: 30_000 }, () =
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(gh.proc.exitCode, null, 'exited with the upload in flight');
     holding.release();
-    assert.match(await answer, /HTTP\/1\.1 200 [^]*finished$/);
+    assert.match(await answer, /HTTP\/1\.1 200 [\s\S]*finished$/);
     assert.deepEqual(await gh.exited, { code: 0, signal: null });
   });
 
