@@ -131,7 +131,12 @@ export class ProviderClient {
     this.#pending = client
       .discovery(new URL(s.issuer), s.clientId, metadata, auth, {
         timeout: Math.ceil(s.timeoutMs / 1000),
-        ...(s.allowInsecure ? { execute: [client.allowInsecureRequests] } : {}),
+        // ID tokens from the token endpoint are signature-checked too (openid-client skips
+        // that by default, trusting TLS): a forged or re-signed ID token is refused.
+        execute: [
+          ...(s.allowInsecure ? [client.allowInsecureRequests] : []),
+          client.enableNonRepudiationChecks,
+        ],
       })
       .then(
         (config) => {
