@@ -152,8 +152,6 @@ export function forward(
  */
 class Exchange extends Deadline implements Dispatcher.DispatchHandler {
   readonly #res: ServerResponse;
-  /** The client connection (res.socket is detached when the response ends). */
-  readonly #socket: ServerResponse['socket'];
   readonly #requestId: string;
   readonly #limiter: BodyLimit | undefined;
   readonly #onDone: (result: ForwardResult) => void;
@@ -177,7 +175,6 @@ class Exchange extends Deadline implements Dispatcher.DispatchHandler {
       uploads ? 0 : o.idleTimeoutMs,
     );
     this.#res = res;
-    this.#socket = res.socket;
     this.#requestId = o.requestId;
     this.#limiter = limiter;
     this.#onDone = onDone;
@@ -256,7 +253,7 @@ class Exchange extends Deadline implements Dispatcher.DispatchHandler {
     let code: ErrorCode;
     if (this.#limiter?.exceeded) code = 'ERR_REQUEST_BODY_TOO_LARGE';
     else if (this.#timedOut) code = 'ERR_UPSTREAM_TIMEOUT';
-    else if (isMalformed(this.#socket)) {
+    else if (isMalformed(this.#res)) {
       // the client broke its own body: answered 400 by the listener, not a client that left
       code = 'ERR_REQUEST_BODY_INVALID';
       this.#clientClosed = false;

@@ -8,7 +8,7 @@ export {
 } from './handler.ts';
 export { isIdentityHeader, isRewriteHeader } from './hygiene.ts';
 export { markMalformed } from './malformed.ts';
-export { recordRefusedHead, refusedHeadCode } from './refused-head.ts';
+export { recordRefusedHead } from './refused-head.ts';
 export { buildRequestInfo, isRequestId, type ListenerContext, type RequestHead } from './request-info.ts';
 export { TrustedProxies } from './trusted-proxies.ts';
 export { Tunnels } from './tunnels.ts';

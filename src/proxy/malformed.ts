@@ -1,17 +1,17 @@
-import type { Socket } from 'node:net';
+import type { ServerResponse } from 'node:http';
 
 /**
- * Connections whose client sent a malformed message while a request on them was being
- * forwarded (a broken chunk in its body). The listener's `clientError` handler marks the
- * connection before answering 400 and closing it; the exchange then records that 400
+ * Responses whose request broke its own framing while it was being forwarded (a broken chunk
+ * in its body). The listener's `clientError` handler marks the response in flight before
+ * answering 400 and closing the connection; the exchange then records that 400
  * (`ERR_REQUEST_BODY_INVALID`) instead of a client that went away (499).
  */
-const malformed = new WeakSet<Socket>();
+const malformed = new WeakSet<ServerResponse>();
 
-export function markMalformed(socket: Socket): void {
-  malformed.add(socket);
+export function markMalformed(res: ServerResponse): void {
+  malformed.add(res);
 }
 
-export function isMalformed(socket: Socket | null | undefined): boolean {
-  return socket != null && malformed.has(socket);
+export function isMalformed(res: ServerResponse): boolean {
+  return malformed.has(res);
 }

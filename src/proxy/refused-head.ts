@@ -45,14 +45,3 @@ export function recordRefusedHead(
     errorCode: code,
   });
 }
-
-/** The record's code for a node:http `clientError` answered with `status`. */
-export function refusedHeadCode(
-  status: number,
-): 'ERR_REQUEST_MALFORMED' | 'ERR_REQUEST_HEADERS_TOO_LARGE' | 'ERR_REQUEST_TIMEOUT' {
-  return status === 431
-    ? 'ERR_REQUEST_HEADERS_TOO_LARGE'
-    : status === 408
-      ? 'ERR_REQUEST_TIMEOUT'
-      : 'ERR_REQUEST_MALFORMED';
-}

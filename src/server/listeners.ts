@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Config, ListenerConfig } from '../config/index.ts';
-import { GatehouseError } from '../errors/index.ts';
+import { ERRORS, GatehouseError } from '../errors/index.ts';
 import { publish } from '../observe/index.ts';
 import {
   createRequestHandler,
@@ -12,7 +12,6 @@ import {
   markMalformed,
   type ProxyContext,
   recordRefusedHead,
-  refusedHeadCode,
 } from '../proxy/index.ts';
 import { watchFiles } from './file-watch.ts';
 import { installLeanChecks, type LeanChecksOptions } from './lean-checks.ts';
@@ -117,15 +116,16 @@ export async function startListener(
   // Expect: 100-continue is answered only after the decision allowed the request (the proxy
   // calls writeContinue), so a denied client is told no before it uploads its body
   server.on('checkContinue', handleRequest);
-  server.prependListener('upgrade', (_req, socket) => (socket as import('node:net').Socket).setTimeout(0));
+  server.prependListener('upgrade', (_req, socket: Socket) => socket.setTimeout(0));
   server.on('upgrade', createUpgradeHandler(ctx, context));
   // CONNECT is never tunnelled (a tunnel would carry requests Gatehouse never decides on): 405
-  server.on('connect', (_req, socket) => {
+  server.on('connect', (_req, socket: Socket) => {
     socket.end('HTTP/1.1 405 Method Not Allowed\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
-    const peer = (socket as import('node:net').Socket).remoteAddress ?? '';
-    recordRefusedHead(context, peer, 'ERR_METHOD_NOT_ALLOWED', 'CONNECT is refused', { method: 'CONNECT' });
+    recordRefusedHead(context, socket.remoteAddress ?? '', 'ERR_METHOD_NOT_ALLOWED', 'CONNECT is refused', {
+      method: 'CONNECT',
+    });
   });
-  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     if (!socket.writable || (err.code === 'ECONNRESET' && !socket.readable)) {
       socket.destroy();
       return;
@@ -139,18 +139,22 @@ export async function startListener(
       return;
     }
     // a request whose body is being read broke its framing: its exchange records this 400
-    if (serving) markMalformed(socket as import('node:net').Socket);
-    const status =
-      err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    const text =
-      status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request';
-    socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
+    if (serving) markMalformed(serving);
+    const code =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? 'ERR_REQUEST_HEADERS_TOO_LARGE'
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? 'ERR_REQUEST_TIMEOUT'
+          : 'ERR_REQUEST_MALFORMED';
+    const { status } = ERRORS[code];
+    socket.end(
+      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`,
+    );
     // a refused head is a request too: it gets its decision record (a malformed body was
-    // already recorded by its exchange)
+    // already recorded by its exchange; a reset is no request)
     const fromParser = err.code?.startsWith('HPE_') === true || err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
     if (!serving && fromParser) {
-      const peer = (socket as import('node:net').Socket).remoteAddress ?? '';
-      recordRefusedHead(context, peer, refusedHeadCode(status), `HTTP parser: ${err.code ?? 'error'}`);
+      recordRefusedHead(context, socket.remoteAddress ?? '', code, `HTTP parser: ${err.code}`);
     }
   });
   const leanServer = lean
