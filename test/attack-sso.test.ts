@@ -33,16 +33,16 @@ import {
   APP,
   browse,
   CookieJar,
+  JSON_API,
   NAVIGATE,
+  SESSION,
   type SsoStack,
   send,
   signIn,
   startSsoStack,
 } from './helpers/sso.ts';
 
-const SESSION = '__Host-gatehouse_session';
 const BINDING = '__Host-gatehouse_session_login';
-const JSON_API = { accept: 'application/json' };
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
 /**

@@ -15,15 +15,14 @@ import {
   AUTH,
   browse,
   CookieJar,
+  JSON_API,
   NAVIGATE,
+  SESSION,
   type SsoStack,
   send,
   signIn,
   startSsoStack,
 } from './helpers/sso.ts';
-
-const SESSION = '__Host-gatehouse_session';
-const JSON_API = { accept: 'application/json' };
 
 describe('SSO across hosts: hand-off through the auth host', () => {
   let stack: SsoStack;

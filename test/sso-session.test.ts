@@ -12,15 +12,14 @@ import {
   APP,
   browse,
   CookieJar,
+  JSON_API,
   NAVIGATE,
+  SESSION,
   type SsoStack,
   send,
   signIn,
   startSsoStack,
 } from './helpers/sso.ts';
-
-const SESSION = '__Host-gatehouse_session';
-const JSON_API = { accept: 'application/json' };
 
 function sessionOf(jar: CookieJar, host = APP): string {
   const v = jar.get(host, SESSION);

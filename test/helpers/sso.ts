@@ -283,6 +283,13 @@ export async function send(
   };
 }
 
+/** The session cookie's name on a host-only (`__Host-`) deployment, as the SSO tests configure it. */
+export const SESSION = '__Host-gatehouse_session';
+
+/** Request headers of an API client (JSON answers, never a redirect to sign in). */
+export const JSON_API = { accept: 'application/json' };
+
+/** Request headers of a browser navigation (redirects to sign in). */
 export const NAVIGATE = {
   accept: 'text/html,application/xhtml+xml,*/*;q=0.8',
   'sec-fetch-mode': 'navigate',
