@@ -1,14 +1,12 @@
 import { type IncomingHttpHeaders, METHODS } from 'node:http';
 import type { RequestInfo } from '../model/index.ts';
+import { REFUSED_METHODS } from '../proxy/index.ts';
 import { normaliseTarget, parseHostValue } from '../routing/index.ts';
 import type { OriginalRequest } from './adapter.ts';
 import { DESCRIPTOR_HEADERS, type Failure, invalid } from './description.ts';
 
-/**
- * Methods the proxy answers: those Node's parser knows, but TRACE (refused with 405: it echoes
- * identity headers back) and CONNECT (never tunnelled; its target is not origin-form).
- */
-const KNOWN_METHODS: ReadonlySet<string> = new Set(METHODS.filter((m) => m !== 'TRACE' && m !== 'CONNECT'));
+/** Methods the proxy serves: those Node's parser knows, but the ones it refuses (TRACE, CONNECT…). */
+const KNOWN_METHODS: ReadonlySet<string> = new Set(METHODS.filter((m) => !REFUSED_METHODS.has(m)));
 const DROPPED: ReadonlySet<string> = new Set([
   ...DESCRIPTOR_HEADERS,
   'host',

@@ -46,6 +46,13 @@ export interface RequestHead {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/**
+ * Methods Gatehouse never serves: TRACE / TRACK echo the request, identity headers included,
+ * back to the client (cross-site tracing; nginx refuses them too), and CONNECT would open a
+ * tunnel carrying requests nobody decides on. Forward-auth refuses a check describing one.
+ */
+export const REFUSED_METHODS: ReadonlySet<string> = new Set(['TRACE', 'TRACK', 'CONNECT']);
+
 /** Whether a request id from a peer is acceptable (it is echoed into logs and headers). */
 export function isRequestId(value: unknown): value is string {
   return typeof value === 'string' && REQUEST_ID.test(value);
@@ -114,9 +121,7 @@ export function buildRequestInfo(
   const host = parseHost(req.rawHeaders);
   let failure: { code: ErrorCode; detail: string } | undefined;
   if (!host.ok) failure = { code: 'ERR_REQUEST_HOST_INVALID', detail: host.detail };
-  else if (method === 'TRACE' || method === 'TRACK') {
-    // TRACE / TRACK echo the request, identity headers included, back to the client
-    // (cross-site tracing): refused, as nginx does by default.
+  else if (REFUSED_METHODS.has(method)) {
     failure = { code: 'ERR_METHOD_NOT_ALLOWED', detail: `${method} is refused` };
   } else if (repeated(req.rawHeaders, 'authorization')) {
     failure = { code: 'ERR_REQUEST_HEADER_AMBIGUOUS', detail: 'more than one Authorization header' };
