@@ -70,12 +70,14 @@ export function readCheckRequest(
   const pairs = headerPairs(http);
   if (pairs.length > MAX_HEADER_COUNT) return invalid('too many headers');
   let bytes = 0;
-  const headers: IncomingHttpHeaders = {};
+  // no prototype: a header named `constructor` or `toString` is a header like any other
+  const headers: IncomingHttpHeaders = Object.create(null);
   const pseudo = new Map<string, string>();
   for (const [name, value] of pairs) {
     bytes += name.length + value.length + 4;
     if (bytes > maxHeaderBytes) return invalid('headers exceed proxy.maxHeaderBytes');
-    if (!HEADER_NAME.test(name) || HEADER_VALUE_BAD.test(value)) return invalid('malformed header');
+    if (!HEADER_NAME.test(name) || HEADER_VALUE_BAD.test(value) || name === '__proto__')
+      return invalid('malformed header');
     if (name.charCodeAt(0) === 0x3a) {
       if (pseudo.has(name)) return conflict(`${name} repeated`);
       pseudo.set(name, value);
