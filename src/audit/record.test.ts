@@ -59,3 +59,19 @@ it('the fast line and the record object say the same thing, and never carry head
     assert.doesNotMatch(line, /secret/);
   }
 });
+
+it('fields with quotes, backslashes, control and non-ASCII characters stay valid JSON', () => {
+  for (const path of ['/a"b', '/a\\b', '/a\u0001b', '/caf\u00e9', '/a\u2028b', '/\ud800', '/plain-ascii_~']) {
+    const e = {
+      request: { ...request, path, host: `h${path.length}.test`, id: `id"${path}` },
+      decision: { outcome: 'allow', mode: 'enforce', reasons: ['rule-matched'], routeId: 'r"1' } as Decision,
+      status: 200,
+      durationMs: 0.5,
+      via: 'forward-auth',
+    };
+    const parsed = JSON.parse(decisionLine(e, '2026-01-01T00:00:00.000Z'));
+    assert.equal(parsed.path, path);
+    assert.equal(parsed.requestId, `id"${path}`);
+    assert.equal(parsed.route, 'r"1');
+  }
+});

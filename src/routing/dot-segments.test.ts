@@ -18,6 +18,10 @@ it('removes dot segments as RFC 3986 §5.2.4 does', () => {
     ['/.//', '//'],
     ['/...', '/...'],
     ['/a/.b/..c/', '/a/.b/..c/'],
+    ['/.gatehouse/auth', '/.gatehouse/auth'],
+    ['/.well-known/../x', '/x'], // a dotted name before a dot segment
+    ['/a/.b/./c', '/a/.b/c'],
+    ['/a/..b/..', '/a/'],
   ];
   for (const [input, output] of cases) assert.equal(removeDotSegments(input), output, input);
 });

@@ -5,8 +5,7 @@
  * trailing slash, as in the RFC (`/a/b/..` -> `/a/`).
  */
 export function removeDotSegments(path: string): string {
-  // a dot segment starts right after a slash: without "/." there is none to remove
-  if (!path.includes('/.')) return path;
+  if (!hasDotSegment(path)) return path;
   const input = path.split('/');
   const out: string[] = [];
   // input[0] is the empty string before the leading slash.
@@ -21,6 +20,16 @@ export function removeDotSegments(path: string): string {
     }
   }
   return '/' + out.join('/');
+}
+
+/** Whether some segment is `.` or `..` (a `/` then one or two dots, then `/` or the end). */
+function hasDotSegment(path: string): boolean {
+  for (let at = path.indexOf('/.'); at !== -1; at = path.indexOf('/.', at + 1)) {
+    let end = at + 2;
+    if (path.charCodeAt(end) === 0x2e) end++;
+    if (end === path.length || path.charCodeAt(end) === 0x2f) return true;
+  }
+  return false;
 }
 
 /** Collapse each run of slashes into one (`//a///b` -> `/a/b`). */

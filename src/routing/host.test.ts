@@ -104,6 +104,31 @@ describe('parseHostValue', () => {
   });
 });
 
+describe('parseHostValue: results of accepted values are remembered', () => {
+  it('answers the same for a repeated value, and refusals are never remembered as accepted', () => {
+    assert.deepEqual(parseHostValue('Memo.Example.COM.:8443'), {
+      ok: true,
+      host: 'memo.example.com',
+      port: 8443,
+    });
+    assert.deepEqual(parseHostValue('Memo.Example.COM.:8443'), {
+      ok: true,
+      host: 'memo.example.com',
+      port: 8443,
+    });
+    assert.equal(parseHostValue('bad host').ok, false);
+    assert.equal(parseHostValue('bad host').ok, false);
+  });
+
+  it('stays correct past the memo size (a flood of distinct hosts)', () => {
+    for (let i = 0; i < 3000; i++) {
+      assert.deepEqual(parseHostValue(`H${i}.Example.test`), { ok: true, host: `h${i}.example.test` });
+    }
+    assert.deepEqual(parseHostValue('H5.Example.test'), { ok: true, host: 'h5.example.test' });
+    assert.equal(parseHostValue('h_5.example.test').ok, false);
+  });
+});
+
 describe('parseHost', () => {
   it('reads the one Host header, whatever the name case', () => {
     assert.deepEqual(parseHost(['Accept', '*/*', 'HOST', 'Example.com:8080']), {

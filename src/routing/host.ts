@@ -20,7 +20,8 @@ const NUMERIC_LABEL = /^(?:[0-9]+|0x[0-9a-f]*)$/;
 export function parseHost(rawHeaders: readonly string[]): HostResult {
   let value: string | undefined;
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]!.toLowerCase() !== 'host') continue;
+    const name = rawHeaders[i]!;
+    if (name.length !== 4 || name.toLowerCase() !== 'host') continue;
     if (value !== undefined) return { ok: false, detail: 'Host header repeated' };
     value = rawHeaders[i + 1]!;
   }
@@ -36,6 +37,22 @@ export function parseHost(rawHeaders: readonly string[]): HostResult {
  * non-ASCII are refused.
  */
 export function parseHostValue(value: string): HostResult {
+  const known = ACCEPTED.get(value);
+  if (known !== undefined) return known;
+  const result = parseHostUncached(value);
+  if (result.ok) {
+    // a peer names a handful of hosts; a flood of distinct ones only empties the memo
+    if (ACCEPTED.size >= MAX_ACCEPTED) ACCEPTED.clear();
+    ACCEPTED.set(value, Object.freeze(result));
+  }
+  return result;
+}
+
+/** Host values parsed before and accepted -> their (frozen) result: every request parses one or two. */
+const ACCEPTED = new Map<string, HostResult>();
+const MAX_ACCEPTED = 1024;
+
+function parseHostUncached(value: string): HostResult {
   if (value.length === 0) return fail('empty host');
   let hostPart: string;
   let portPart: string | undefined;

@@ -109,10 +109,10 @@ export function parseHead(buf: Buffer, maxHeaderBytes: number): HeadResult {
     if (colon === -1 || colon >= next || colon === pos) return other('header line');
     if (rawHeaders.length >= 2 * MAX_FIELDS) return other('too many header fields');
     const name = text.slice(pos, colon);
-    if (!TOKEN.test(name)) return other('header name');
+    const lower = lowerName(name);
+    if (lower === undefined) return other('header name');
     const value = trimmedSlice(text, colon + 1, next);
     pos = next + 2;
-    const lower = name.toLowerCase();
     // node:http drops it from `headers` (a plain object); kept here it would read differently
     if (lower === '__proto__') return other('header name');
     switch (lower) {
@@ -133,6 +133,20 @@ export function parseHead(buf: Buffer, maxHeaderBytes: number): HeadResult {
     addHeader(headers, lower, value);
   }
   return { kind: 'request', head: { method, url, rawHeaders, headers, close }, size: end + 4 };
+}
+
+/** Field names seen before, as sent -> lower case (only valid tokens; bounded: a peer sends a few dozen spellings). */
+const NAMES = new Map<string, string>();
+const MAX_NAMES = 512;
+
+/** The lower-case form of a field name, or undefined when it is not a token. */
+function lowerName(name: string): string | undefined {
+  const known = NAMES.get(name);
+  if (known !== undefined) return known;
+  if (!TOKEN.test(name)) return undefined;
+  const lower = name.toLowerCase();
+  if (NAMES.size < MAX_NAMES) NAMES.set(name, lower);
+  return lower;
 }
 
 /** Fold a header into `headers` as node:http does (joinDuplicateHeaders: false). */

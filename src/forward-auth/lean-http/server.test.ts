@@ -659,6 +659,23 @@ describe('LeanHttpServer: an invalid answer header', () => {
     });
   }
 
+  it('a long value checked once does not let a different long value through unchecked', async () => {
+    const long = 'a'.repeat(400);
+    const good = await harness({ serve: writeOrReset(['x-long', long]) });
+    const c1 = await Client.connect(good.port);
+    c1.write(get('/x'));
+    const [r] = await c1.responses(1);
+    assert.equal(r!.header('x-long'), long);
+    // the same length, one CRLF in it: refused although a valid long value was just written
+    const bad = await harness({
+      serve: writeOrReset(['x-long', `${'a'.repeat(200)}\r\nx-injected: 1${'a'.repeat(185)}`]),
+    });
+    const c2 = await Client.connect(bad.port);
+    c2.write(get('/x'));
+    await c2.closed;
+    assert.equal(c2.text, '');
+  });
+
   it('a valid answer through the same serve still works (the test is not vacuous)', async () => {
     const h = await harness({ serve: writeOrReset(['x-good', 'v\tw']) });
     const c = await Client.connect(h.port);
