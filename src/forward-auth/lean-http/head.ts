@@ -31,9 +31,12 @@ const END = Buffer.from('\r\n\r\n');
 
 /** RFC 9110 token: method and field names. */
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/** A head holds field characters (VCHAR, SP, HTAB, obs-text) and CRLF line ends, nothing else. */
-const BAD_HEAD_CHAR = /[^\t\r\n\x20-\x7e\x80-\xff]/;
-const BARE_CR_OR_LF = /\r(?!\n)|(?<!\r)\n/;
+/**
+ * A head holds field characters (VCHAR, SP, HTAB, obs-text) and CRLF line ends, nothing else:
+ * this finds any other character, a CR not followed by LF included, and an LF not preceded
+ * by CR (one pass over the head).
+ */
+const BAD_HEAD_CHAR = /[^\t\x20-\x7e\x80-\xff](?<!\r(?=\n))(?<!\r\n)/;
 /**
  * Methods llhttp accepts in a request (any other token is its 400, HPE_INVALID_METHOD), but
  * CONNECT, whose target is not origin-form.
@@ -83,8 +86,7 @@ export function parseHead(buf: Buffer, maxHeaderBytes: number): HeadResult {
   if (end + 4 > maxHeaderBytes) return other('head too large');
   const text = buf.toString('latin1', 0, end);
   // one pass over the whole head: only field characters, and every CR / LF part of a CRLF
-  if (BAD_HEAD_CHAR.test(text)) return other('control character');
-  if (BARE_CR_OR_LF.test(text)) return other('bare CR or LF');
+  if (BAD_HEAD_CHAR.test(text)) return other('control character or bare CR / LF');
 
   let eol = text.indexOf('\r\n');
   if (eol === -1) eol = text.length;
