@@ -6,6 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
+import type { CpuSubject } from './cpu.ts';
 
 export interface ExitInfo {
   code: number | null;
@@ -157,6 +158,11 @@ export class ProcessScope {
     const p = startProcess(options);
     this.#processes.push(p);
     return p;
+  }
+
+  /** Name and pid of each process of the scope still running, for CPU accounting (cpu.ts). */
+  subjects(): CpuSubject[] {
+    return this.#processes.filter((p) => p.exitInfo() === null).map((p) => ({ name: p.name, pid: p.pid }));
   }
 
   /** Processes of the scope that died on their own with a non-zero code or a signal. */

@@ -2,6 +2,7 @@
  * The report: ratios against baselines measured in the same run, the JSON object of
  * `--json`, and the human-readable table.
  */
+import type { CpuUse } from './cpu.ts';
 import type { Measurement, Scenario } from './types.ts';
 
 /** What running one scenario gave. */
@@ -30,6 +31,8 @@ export interface ScenarioRow {
   skipped: string | null;
   /** Something that casts doubt on the figures (e.g. a process under test crashed). */
   warning: string | null;
+  /** Load scenarios on Linux: µs of CPU per request of each process under test, and the machine's busy share. */
+  cpu: CpuUse | null;
 }
 
 export interface Meta {
@@ -86,6 +89,7 @@ export function buildRows(scenarios: Scenario[], outcomes: Map<string, Outcome>)
       targetMet,
       skipped: 'skipped' in outcome ? outcome.skipped : null,
       warning: 'warning' in outcome ? (outcome.warning ?? null) : null,
+      cpu: m?.cpu ?? null,
     };
   });
 }

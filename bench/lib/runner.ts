@@ -3,6 +3,7 @@
  * turns every failure into a skipped outcome with a reason: a run always ends with a report.
  */
 import { setTimeout as delay } from 'node:timers/promises';
+import { type CpuUse, formatCpuUse, startCpuWindow } from './cpu.ts';
 import type { LoadTool } from './load.ts';
 import { freePort, httpGet } from './net.ts';
 import type { BenchOptions } from './options.ts';
@@ -69,7 +70,20 @@ export function combineRounds(list: Outcome[]): Outcome {
     p99Ms: median(ms.map((m) => m.p99Ms)),
     errors: errors.every((e) => e === null) ? null : errors.reduce<number>((sum, e) => sum + (e ?? 0), 0),
   };
+  const cpu = medianCpu(ms.flatMap((m) => (m.cpu ? [m.cpu] : [])));
+  if (cpu) measurement.cpu = cpu;
   return warnings.length > 0 ? { measurement, warning: warnings.join('; ') } : { measurement };
+}
+
+/** Per process, the median of its CPU per request over the rounds that measured it; likewise the machine's. */
+function medianCpu(uses: CpuUse[]): CpuUse | undefined {
+  if (uses.length === 0) return undefined;
+  const names = new Set(uses.flatMap((u) => Object.keys(u.usPerRequest)));
+  const usPerRequest: Record<string, number> = {};
+  for (const name of names) {
+    usPerRequest[name] = median(uses.flatMap((u) => (name in u.usPerRequest ? [u.usPerRequest[name]!] : [])));
+  }
+  return { usPerRequest, machineBusyPct: median(uses.map((u) => u.machineBusyPct)) };
 }
 
 /**
@@ -97,7 +111,7 @@ export async function runScenarios(
     return { url, port };
   };
 
-  const measureHttp = async (target: HttpTarget): Promise<Measurement> => {
+  const measureHttp = async (target: HttpTarget, scope: ProcessScope): Promise<Measurement> => {
     const tool = env.loadTool;
     if (tool instanceof Error) skip(tool.message);
     let probe: Awaited<ReturnType<typeof httpGet>>;
@@ -120,7 +134,13 @@ export async function runScenarios(
     log(`  warm-up ${options.warmupS} s`);
     await tool.run({ ...spec, durationS: options.warmupS });
     log(`  measuring ${options.durationS} s, ${options.connections} connections (${tool.name})`);
-    return tool.run({ ...spec, durationS: options.durationS });
+    // the scenario's processes and the shared upstream (the load tool's share is in the machine's figure)
+    const window = startCpuWindow([...scope.subjects(), ...shared.subjects()]);
+    const m = await tool.run({ ...spec, durationS: options.durationS });
+    const cpu = window.finish(m.rps * options.durationS);
+    if (!cpu) return m;
+    log(`  ${formatCpuUse(cpu)}`);
+    return { ...m, cpu };
   };
 
   const runOnce = async (scenario: Scenario): Promise<Outcome> => {
@@ -136,7 +156,7 @@ export async function runScenarios(
         upstream ??= startUpstream();
         return upstream;
       },
-      measureHttp,
+      measureHttp: (target) => measureHttp(target, scope),
       log,
     };
     const budgetMs = scenarioBudgetMs(scenario, options);

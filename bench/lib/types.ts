@@ -2,6 +2,7 @@
  * Shared shapes of the benchmark harness: what a scenario is, what it may use, what it returns.
  * A scenario is one file under `scenarios/` registered in `scenarios/index.ts`.
  */
+import type { CpuUse } from './cpu.ts';
 import type { LoadTool } from './load.ts';
 import type { BenchOptions } from './options.ts';
 import type { ProcessScope } from './processes.ts';
@@ -16,6 +17,8 @@ export interface Measurement {
   p99Ms: number;
   /** Failed operations (connection errors, timeouts, non-2xx); null when not applicable. */
   errors: number | null;
+  /** Load scenarios on Linux: CPU per request of each process under test, and how busy the machine was. */
+  cpu?: CpuUse;
 }
 
 /** A running HTTP service a scenario can point the load tool at. */

@@ -131,8 +131,8 @@ export class JwtAuthenticator implements Authenticator {
       if (bearer.kind === 'malformed') return deny('token-malformed', bearer.detail);
       const token = bearer.token;
       if (token.length > this.#maxTokenBytes) return deny('token-too-large', `${token.length} bytes`);
-      // the digest's 32 bytes as a latin1 string: a Map key, never shown (no base64 per request)
-      const cacheKey = hash('sha256', token, 'latin1');
+      // the digest's 32 bytes as a one-byte string ('binary' is latin1): a Map key, never shown, no base64 per request
+      const cacheKey = hash('sha256', token, 'binary');
       const hit = this.#cache.get(cacheKey);
       if (hit) return this.#answerFromCache(cacheKey, hit, nowSeconds);
       return this.#verifyToken(token, cacheKey, nowSeconds).catch((err: unknown) => internalError(err));
