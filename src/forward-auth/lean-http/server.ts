@@ -78,6 +78,8 @@ class LeanConnection implements AnswerSink {
   #buffer: Buffer = EMPTY;
   /** A check is being answered: later requests wait (answers go out in order). */
   #busy = false;
+  /** Answers wait in the socket's write buffer for a client that is not reading: read and serve nothing more until it drains. */
+  #blocked = false;
   #closing = false;
   #pumping = false;
   #done: (() => void) | undefined;
@@ -87,6 +89,7 @@ class LeanConnection implements AnswerSink {
   readonly #onTimeout = () => this.#timeout();
   readonly #onClose = () => this.#closed();
   readonly #onEnd = () => this.#ended();
+  readonly #onDrain = () => this.#drained();
 
   constructor(
     socket: Socket,
@@ -110,7 +113,7 @@ class LeanConnection implements AnswerSink {
   }
 
   closeIfIdle(): void {
-    if (!this.#busy && this.#buffer.length === 0) this.destroy();
+    if (!this.#busy && !this.#blocked && this.#buffer.length === 0) this.destroy();
   }
 
   destroy(): void {
@@ -120,8 +123,8 @@ class LeanConnection implements AnswerSink {
   #data(chunk: Buffer): void {
     if (this.#closing) return; // the last answer is out: what follows is not read
     this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
-    if (this.#busy) {
-      // pipelined requests wait for the answer in progress; do not buffer without bound
+    if (this.#busy || this.#blocked) {
+      // pipelined requests wait for the answer in progress (or for the client to read); do not buffer without bound
       if (this.#buffer.length > this.#o.maxHeaderBytes) this.#socket.pause();
       return;
     }
@@ -141,7 +144,7 @@ class LeanConnection implements AnswerSink {
 
   #serveBuffered(): void {
     const s = this.#socket;
-    while (!this.#busy && !this.#closing && !s.destroyed && this.#buffer.length > 0) {
+    while (!this.#busy && !this.#blocked && !this.#closing && !s.destroyed && this.#buffer.length > 0) {
       const parsed = parseHead(this.#buffer, this.#o.maxHeaderBytes);
       if (parsed.kind === 'incomplete') {
         if (this.#headStart === 0) {
@@ -193,12 +196,13 @@ class LeanConnection implements AnswerSink {
   /** The answer to the check in flight (LeanResponse sends it once). */
   send(head: string, body: string): void {
     const s = this.#socket;
+    let flowing = true;
     if (!s.destroyed) {
-      if (body.length === 0) s.write(head, 'latin1');
+      if (body.length === 0) flowing = s.write(head, 'latin1');
       else {
         s.cork();
         s.write(head, 'latin1');
-        s.write(body, 'utf8');
+        flowing = s.write(body, 'utf8');
         s.uncork();
       }
     }
@@ -211,7 +215,23 @@ class LeanConnection implements AnswerSink {
       s.destroySoon();
       return;
     }
+    if (!flowing) {
+      // the client is not reading its answers: as node:http does, stop reading and serving
+      // until the socket's write buffer drains (answers must not pile up without bound)
+      this.#blocked = true;
+      s.pause();
+      s.once('drain', this.#onDrain);
+      return;
+    }
     if (s.isPaused()) s.resume();
+    this.#pump();
+  }
+
+  #drained(): void {
+    this.#blocked = false;
+    const s = this.#socket;
+    if (s.destroyed || this.#closing) return;
+    s.resume();
     this.#pump();
   }
 
@@ -228,6 +248,7 @@ class LeanConnection implements AnswerSink {
     s.removeListener('timeout', this.#onTimeout);
     s.removeListener('close', this.#onClose);
     s.removeListener('end', this.#onEnd);
+    s.removeListener('drain', this.#onDrain);
     s.removeListener('error', noop);
     s.setTimeout(0);
     s.pause();
@@ -241,6 +262,11 @@ class LeanConnection implements AnswerSink {
   #timeout(): void {
     if (this.#busy) return;
     const s = this.#socket;
+    if (this.#blocked) {
+      // answers unread for the whole idle timeout: the client is gone or hostile
+      s.destroy();
+      return;
+    }
     if (this.#buffer.length > 0) {
       // a head that never completed: node:http's answer to a slow client
       this.#closing = true;
