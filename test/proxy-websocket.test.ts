@@ -195,6 +195,23 @@ describe('proxy: WebSocket', { timeout: 20_000 }, () => {
     assert.equal(upgradesSeen.length, before, 'the upstream saw the upgrade');
   });
 
+  it('never tunnels an upgrade for a path Gatehouse answers itself, even on a host with an upstream', async () => {
+    for (const [path, status] of [
+      ['/.gatehouse/no-such-endpoint', 404],
+      ['/.well-known/gatehouse/jwks.json', 200],
+    ] as const) {
+      const before = upgradesSeen.length;
+      const ws = new WebSocket(`ws://127.0.0.1:${gh.port}${path}`, { headers: { host: 'ws.test' } });
+      ws.on('error', () => {});
+      open.push(ws);
+      const res = await refused(ws);
+      assert.equal(res.statusCode, status, path);
+      assert.equal(res.headers.connection, 'close', 'node:http no longer reads this connection');
+      ws.terminate();
+      assert.equal(upgradesSeen.length, before, `the upstream saw the upgrade for ${path}`);
+    }
+  });
+
   it('answers 404 to a WebSocket on an unknown host, and no upstream sees it', async () => {
     const before = upgradesSeen.length;
     const ws = new WebSocket(`ws://127.0.0.1:${gh.port}/`, { headers: { host: 'nowhere.test' } });

@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
   type CompiledRoute,
@@ -255,6 +256,19 @@ interface Sent {
   readonly start: number;
 }
 
+/**
+ * A check-only route (no upstream: forward-auth decides it, the ingress forwards) asked of the
+ * proxy: there is nothing to forward to, whatever the policy says.
+ */
+function checkOnly(decision: Decision): Decision {
+  return {
+    ...decision,
+    outcome: 'deny',
+    reasons: ['route-not-found'],
+    detail: 'the route has no upstream: it is decided by forward-auth, not proxied',
+  };
+}
+
 function proceed(sent: Sent, verdict: Verdict): void {
   const { ctx, rt, peerTrusted, req, res, info, start } = sent;
   const { decision, route } = verdict;
@@ -269,13 +283,7 @@ function proceed(sent: Sent, verdict: Verdict): void {
       finish(info, decision, res.statusCode, start);
       return;
     }
-    deny(
-      res,
-      req,
-      info,
-      route?.upstream || !route ? decision : { ...decision, outcome: 'deny', reasons: ['internal-error'] },
-      start,
-    );
+    deny(res, req, info, route?.upstream || !route ? decision : checkOnly(decision), start);
     return;
   }
   const cl = req.headers['content-length'];
@@ -358,6 +366,7 @@ export function createUpgradeHandler(ctx: ProxyContext, listener: ListenerContex
     const engine = ctx.current();
     const rt = runtimeFor(engine);
     const built = buildRequestInfo(req, listener, rt);
+    if (built.ok && ctx.reserved && answeredReserved(ctx, built.info, req, socket, engine)) return;
     // Only WebSocket upgrades are tunnelled. Any other protocol (h2c above all) would open a
     // raw tunnel to the upstream in which later requests are never decided: h2c smuggling.
     if (built.ok && String(req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
@@ -383,7 +392,8 @@ export function createUpgradeHandler(ctx: ProxyContext, listener: ListenerContex
     }
     const info = built.info;
     const onVerdict = (verdict: Verdict) => {
-      const { decision, route } = verdict;
+      const { route } = verdict;
+      const decision = route && !route.upstream ? checkOnly(verdict.decision) : verdict.decision;
       if (!letsThrough(decision) || !route?.upstream) {
         const status = statusFor(decision);
         rawDeny(socket, status, decision.reasons[0] ?? 'internal-error', info.id, req.headers.accept);
@@ -424,6 +434,31 @@ export function createUpgradeHandler(ctx: ProxyContext, listener: ListenerContex
     if (verdict instanceof Promise) verdict.then(guarded);
     else guarded(verdict);
   };
+}
+
+/**
+ * An upgrade request for a path Gatehouse answers itself (`/.gatehouse/…`, every path of the
+ * dedicated forward-auth listener) is never tunnelled: it is answered like the same request
+ * without the upgrade (a check carrying `Upgrade: websocket` is a check), then the connection
+ * closes, since node:http no longer reads it once it emitted 'upgrade'.
+ */
+function answeredReserved(
+  ctx: ProxyContext,
+  info: RequestInfo,
+  req: IncomingMessage,
+  socket: Duplex,
+  engine: Engine,
+): boolean {
+  const res = new ServerResponse(req);
+  res.shouldKeepAlive = false;
+  res.assignSocket(socket as Socket);
+  res.on('finish', () => {
+    res.detachSocket(socket as Socket);
+    socket.end();
+  });
+  if (ctx.reserved?.(info, req, res, engine)) return true;
+  res.detachSocket(socket as Socket);
+  return false;
 }
 
 const STATUS_TEXT: Record<number, string> = {
