@@ -95,7 +95,7 @@ export function describe(h: HeaderView): { ok: true; described: Described } | Fa
     const values = h.all(name);
     if (values.length > 1) return conflict(`${name} repeated`);
     const value = values[0];
-    if (value !== undefined) facts.add(fact, name, fact === SCHEME ? value.toLowerCase() : value);
+    if (value !== undefined) facts.add(fact, name, fact === SCHEME ? httpScheme(value) : value);
   }
   const failed =
     facts.failures[METHOD] ?? facts.failures[TARGET] ?? facts.failures[SCHEME] ?? hostsDisagree(facts);
@@ -145,9 +145,25 @@ class Facts {
  * Hosts agree when they name the same canonical host, and the same port when both give one
  * (nginx's `$host` drops the port that `$http_host` keeps).
  */
+/**
+ * A stated scheme, lower-case. Traefik states `ws` / `wss` for a WebSocket request: on the
+ * wire that is HTTP / HTTPS, and the request is decided as such.
+ */
+function httpScheme(value: string): string {
+  const lower = value.toLowerCase();
+  return lower === 'ws' ? 'http' : lower === 'wss' ? 'https' : lower;
+}
+
 function hostsDisagree(facts: Facts): Failure | undefined {
-  const hosts = facts.hosts;
-  if (hosts === undefined) return undefined;
+  return facts.hosts === undefined ? undefined : compareHosts(facts.hosts);
+}
+
+/**
+ * Several statements of one host (`[who said it, value]`): an invalid one is `request-invalid`;
+ * they disagree (`forward-auth-headers-conflict`) when their canonical hosts differ, or their
+ * ports when both give one.
+ */
+export function compareHosts(hosts: readonly (readonly [string, string])[]): Failure | undefined {
   const parsed = hosts.map(([source, value]) => [source, parseHostValue(value)] as const);
   for (const [source, p] of parsed) if (!p.ok) return invalid(`${source}: ${p.detail}`);
   const [firstSource, first] = parsed[0]! as readonly [string, { host: string; port?: number }];

@@ -1,5 +1,5 @@
 import type { ForwardAuthAdapter, RebuildContext, Rebuilt } from '../adapter.ts';
-import { conflict, invalid, missing } from '../description.ts';
+import { compareHosts, conflict, invalid, missing } from '../description.ts';
 
 /**
  * Envoy `ext_authz` with an HTTP service: Envoy sends the original method, `path_prefix` +
@@ -24,8 +24,13 @@ export const envoyHttpAdapter: ForwardAuthAdapter = {
     if (d.method !== undefined && d.method !== ctx.method)
       return conflict('method headers disagree with the request');
     if (d.target !== undefined && d.target !== target) return conflict('uri headers disagree with the path');
-    if (d.authority !== undefined && d.authority.toLowerCase() !== ctx.host.toLowerCase())
-      return conflict('x-forwarded-host disagrees with the host');
+    if (d.authority !== undefined) {
+      const disagree = compareHosts([
+        ['host', ctx.host],
+        ['x-forwarded-host', d.authority],
+      ]);
+      if (disagree) return disagree;
+    }
     return {
       ok: true,
       original: {
