@@ -218,6 +218,21 @@ describe('check(): one decision per forward-auth / ext_authz check', () => {
       assert.deepEqual(c.answer.decision.reasons, ['request-invalid'], JSON.stringify(bad));
     }
   });
+
+  it('the record of a refused method keeps it only when it looks like a method', async () => {
+    const rt = runtime([], allowWithPrincipal);
+    for (const [method, recorded] of [
+      ['get', 'get'],
+      ['NOTAMETHOD', 'NOTAMETHOD'],
+      ['G E T', 'INVALID'],
+      ['X'.repeat(33), 'INVALID'],
+      ['GET\u00e9', 'INVALID'],
+    ] as const) {
+      const c = await run(rt, { method });
+      assert.deepEqual(c.answer.decision.reasons, ['request-invalid'], method);
+      assert.equal(c.info.method, recorded, method);
+    }
+  });
 });
 
 function headerOf(c: Checked, name: string): string | undefined {

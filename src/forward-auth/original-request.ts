@@ -83,11 +83,18 @@ export function originalHeaders(headers: IncomingHttpHeaders, authority: string)
   return out;
 }
 
-/** A RequestInfo for the audit record of a check that could not be rebuilt. */
+/** A described method as the audit record keeps it: a method-shaped token up to 32 characters, else `INVALID`. */
+const RECORDED_METHOD = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,32}$/;
+
+/**
+ * A RequestInfo for the audit record of a check that could not be rebuilt. The method is
+ * whatever the peer described (any text a client put in `X-Forwarded-Method`): the record
+ * keeps it only when it looks like a method.
+ */
 export function partialInfo(ctx: CheckContext, method: string, headers: IncomingHttpHeaders): RequestInfo {
   return {
     id: ctx.id,
-    method,
+    method: method === '' || RECORDED_METHOD.test(method) ? method : 'INVALID',
     scheme: ctx.defaultScheme,
     host: '',
     port: 0,
