@@ -8,6 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
+import { WebSocket, WebSocketServer } from 'ws';
 import { normaliseTarget } from '../src/routing/index.ts';
 import {
   APP_HOST,
@@ -55,6 +56,7 @@ describe('forward-auth behind caddy forward_auth', {
   let upstream: http.Server;
   const seen: http.IncomingHttpHeaders[] = [];
   const urls: string[] = [];
+  const upgrades: http.IncomingHttpHeaders[] = [];
 
   before(async () => {
     issuer = await testIssuer();
@@ -63,6 +65,11 @@ describe('forward-auth behind caddy forward_auth', {
       urls.push(req.url ?? '');
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ url: req.url }));
+    });
+    const wss = new WebSocketServer({ noServer: true });
+    upstream.on('upgrade', (req, socket, head) => {
+      upgrades.push(req.headers);
+      wss.handleUpgrade(req, socket, head, (ws) => ws.on('message', (m) => ws.send(m)));
     });
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
     gh = await startGatehouse(forwardAuthConfig(issuer));
@@ -86,6 +93,7 @@ describe('forward-auth behind caddy forward_auth', {
   after(async () => {
     await caddy?.stop();
     await gh?.close();
+    upstream?.closeAllConnections();
     upstream?.close();
     issuer?.close();
   });
@@ -143,6 +151,34 @@ describe('forward-auth behind caddy forward_auth', {
     const back = await via(`${rd.pathname}${rd.search}`, { authorization: `Bearer ${token}` });
     assert.equal(back.status, 200);
     assert.equal(JSON.parse(back.body).url, '/dash/report?tab=2');
+  });
+
+  it('a WebSocket is checked like any request (Caddy passes Upgrade on to the check)', async () => {
+    upgrades.length = 0;
+    const ws = new WebSocket(`ws://127.0.0.1:${caddy.port}/public/socket`, { headers: { host: APP_HOST } });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`answered ${res.statusCode}`)));
+      ws.once('error', reject);
+    });
+    ws.send('ping');
+    const echo = await new Promise<string>((r) => ws.once('message', (data) => r(String(data))));
+    assert.equal(echo, 'ping');
+    ws.close();
+    assert.equal(upgrades.length, 1);
+    assert.equal(jwtPayload(String(upgrades[0]!['x-gatehouse-assertion'])).aud, 'app');
+
+    const denied = new WebSocket(`ws://127.0.0.1:${caddy.port}/dash/socket`, {
+      headers: { host: APP_HOST, accept: 'application/json' },
+    });
+    denied.on('error', () => {});
+    const status = await new Promise<number>((resolve, reject) => {
+      denied.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      denied.once('open', () => reject(new Error('a WebSocket without a token was let through')));
+    });
+    denied.terminate();
+    assert.equal(status, 401);
+    assert.equal(upgrades.length, 1, 'the upstream never saw the denied upgrade');
   });
 
   it('path tricks are decided on the path the upstream receives', async () => {
