@@ -3,7 +3,10 @@
  * whatever its case. Only Gatehouse itself sets identity headers upstream, after policy.
  * The list covers Gatehouse's own headers and those of common peers (oauth2-proxy,
  * Authelia, Pomerium, Cloudflare Access, Google IAP, Azure EasyAuth, AWS ALB), so an upstream
- * that trusted one of them cannot be fooled by a client through Gatehouse.
+ * that trusted one of them cannot be fooled by a client through Gatehouse. Client-certificate
+ * headers (Envoy's XFCC, Traefik's, ingress-nginx's, HAProxy's, Azure's, AWS ALB's) are
+ * identity too: they are stripped even when a trusted proxy sets them, since the upstream
+ * learns the caller from Gatehouse's assertion.
  */
 const EXACT = new Set([
   'x-gatehouse-assertion',
@@ -24,6 +27,23 @@ const EXACT = new Set([
   'x-webauth-user',
   'x-ms-token-aad-id-token',
   'x-ms-token-aad-access-token',
+  // client certificates and their verification results
+  'x-forwarded-client-cert',
+  'x-forwarded-tls-client-cert',
+  'x-forwarded-tls-client-cert-info',
+  'x-client-cert',
+  'x-client-verify',
+  'x-client-dn',
+  'x-client-cert-dn',
+  'x-arr-clientcert',
+  'x-amzn-mtls-clientcert',
+  'x-amzn-mtls-clientcert-leaf',
+  'x-amzn-mtls-clientcert-serial-number',
+  'x-amzn-mtls-clientcert-issuer',
+  'x-amzn-mtls-clientcert-subject',
+  'x-amzn-mtls-clientcert-validity',
+  'x-tls-client-cert',
+  'x-ssl-cert',
 ]);
 
 /**
@@ -53,6 +73,9 @@ const PREFIXES = [
   'cf-access-',
   'x-ms-client-principal',
   'x-amzn-oidc-',
+  // ingress-nginx / nginx (ssl-client-*), HAProxy and others (x-ssl-client-*)
+  'ssl-client-',
+  'x-ssl-client-',
 ];
 
 /**
