@@ -6,9 +6,14 @@ import { MtlsSchema } from './schema-mtls.ts';
 const td = (name: string, bundleFile = '/etc/bundle.pem') => ({ name, bundleFile });
 
 test('identity.mtls: trust domains with subjectFrom defaulting to spiffe', () => {
-  const parsed = IdentitySchema.parse({ mtls: { trustDomains: [td('prod.example.org'), td('x_y-z.0')] } });
+  const parsed = IdentitySchema.parse({
+    mtls: { trustDomains: [td('prod.example.org'), { ...td('x_y-z.0'), kubernetes: true }] },
+  });
   assert.deepEqual(parsed.mtls, {
-    trustDomains: [td('prod.example.org'), td('x_y-z.0')],
+    trustDomains: [
+      { ...td('prod.example.org'), kubernetes: false },
+      { ...td('x_y-z.0'), kubernetes: true },
+    ],
     subjectFrom: 'spiffe',
   });
   assert.equal(IdentitySchema.parse({}).mtls, undefined);

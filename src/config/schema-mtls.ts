@@ -9,6 +9,7 @@ import { z } from 'zod';
  *     trustDomains:
  *       - name: prod.example.org
  *         bundleFile: /run/spire/bundle/prod.pem
+ *         kubernetes: true          # /ns/<ns>/sa/<sa> IDs are this cluster's service accounts
  *       - name: partner.example.net
  *         bundleFile: /etc/gatehouse/partner-bundle.pem
  *     subjectFrom: spiffe
@@ -37,6 +38,15 @@ export const MtlsTrustDomainSchema = z
       .describe(
         'PEM file of the trust domain CA certificate(s). Re-read when it changes (atomic rename supported); ' +
           'a file that fails to parse keeps the last good bundle',
+      ),
+    kubernetes: z
+      .boolean()
+      .default(false)
+      .describe(
+        'SPIFFE IDs of this domain of the form spiffe://<name>/ns/<namespace>/sa/<service-account> name ' +
+          'Kubernetes service accounts (Istio, SPIRE Kubernetes registration): they fill principal.kubernetes ' +
+          'and can match kubernetes rules. Default false: kubernetes rules never match this domain, so a ' +
+          "partner's or another cluster's /ns/ci/sa/deployer is not taken for yours",
       ),
   })
   .describe('A SPIFFE trust domain and its X.509 bundle');

@@ -106,7 +106,56 @@ export function semanticProblems(config: Config): ConfigProblem[] {
     ),
   );
   forwardAuthProblems(config, listenerNames, problems);
+  kubernetesSourceProblems(config, problems);
   return problems;
+}
+
+/**
+ * A `kubernetes` rule matches only principals whose source names Kubernetes service
+ * accounts: a JWT issuer with `kubernetes: true`, or a trust domain with `kubernetes: true`.
+ * With none, such a rule can never match (and an upgrade from when every SVID path counted
+ * would silently deny): warn at the first rule.
+ */
+function kubernetesSourceProblems(config: Config, problems: ConfigProblem[]): void {
+  const { jwt, mtls } = config.identity;
+  if (jwt?.some((i) => i.kubernetes) || mtls?.trustDomains.some((d) => d.kubernetes)) return;
+  const policies: [string, unknown][] = [
+    ...Object.entries(config.policies).map(([name, p]) => [`/policies/${name}`, p] as [string, unknown]),
+    ...config.routes.map((r, i) => [`/routes/${i}/policy`, r.policy] as [string, unknown]),
+  ];
+  for (const [pointer, policy] of policies) {
+    const at = kubernetesRuleAt(policy, pointer);
+    if (at === undefined) continue;
+    problems.push({
+      severity: 'warning',
+      code: 'kubernetes-rule-without-source',
+      pointer: at,
+      message:
+        'no identity source names Kubernetes service accounts (identity.jwt[].kubernetes or identity.mtls.trustDomains[].kubernetes), so this kubernetes rule never matches',
+    });
+    return;
+  }
+}
+
+/** The pointer of the first rule using the `kubernetes` criterion in a policy (combinators included). */
+function kubernetesRuleAt(node: unknown, pointer: string): string | undefined {
+  if (Array.isArray(node)) {
+    for (let i = 0; i < node.length; i++) {
+      const found = kubernetesRuleAt(node[i], `${pointer}/${i}`);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  if (node === null || typeof node !== 'object') return undefined;
+  const o = node as Record<string, unknown>;
+  if (o.kubernetes !== undefined && pointer.match(/\/(allow|deny|any|all|not)(\/\d+)?$/))
+    return `${pointer}/kubernetes`;
+  for (const key of ['allow', 'deny', 'any', 'all', 'not']) {
+    if (o[key] === undefined) continue;
+    const found = kubernetesRuleAt(o[key], `${pointer}/${key}`);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 /** `forwardAuth`: its dedicated listener exists; a trusted source principal is a trust decision. */

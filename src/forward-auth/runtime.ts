@@ -44,11 +44,14 @@ function build(engine: Engine): ForwardAuthRuntime | null {
   for (const name of Object.keys(config.responseHeaders)) identityHeaders.add(name.toLowerCase());
   let decideOn = engine;
   if (config.grpc?.trustSourcePrincipal) {
-    const domains = engine.config.identity.mtls?.trustDomains.map((d) => d.name);
+    const domains = engine.config.identity.mtls?.trustDomains;
     decideOn = {
       ...engine,
       authenticators: [
-        sourcePrincipalAuthenticator(domains ? new Set(domains) : undefined),
+        sourcePrincipalAuthenticator(
+          domains ? new Set(domains.map((d) => d.name)) : undefined,
+          new Set(domains?.filter((d) => d.kubernetes).map((d) => d.name)),
+        ),
         ...engine.authenticators,
       ],
       // the derived engine shares the original's parts: closing stays the original's job

@@ -27,8 +27,13 @@ const CACHE_LIMIT = 1024;
  * An authenticator that answers only for checks with an attached source principal. It must
  * be a SPIFFE ID with a path (an SVID), of a configured trust domain when `identity.mtls`
  * lists any. The principal carries no authTime: the handshake time is the gateway's secret.
+ * Its `/ns/<ns>/sa/<sa>` path names a Kubernetes service account only in `kubernetesDomains`
+ * (trust domains configured with `kubernetes: true`).
  */
-export function sourcePrincipalAuthenticator(trustDomains: ReadonlySet<string> | undefined): Authenticator {
+export function sourcePrincipalAuthenticator(
+  trustDomains: ReadonlySet<string> | undefined,
+  kubernetesDomains: ReadonlySet<string> = new Set(),
+): Authenticator {
   const cache = new Map<string, AuthnResult>();
   return {
     name: 'ext-authz-source',
@@ -37,7 +42,7 @@ export function sourcePrincipalAuthenticator(trustDomains: ReadonlySet<string> |
       if (id === undefined) return NOT_MINE;
       const hit = cache.get(id);
       if (hit) return hit;
-      const result = resolve(id, trustDomains);
+      const result = resolve(id, trustDomains, kubernetesDomains);
       if (cache.size >= CACHE_LIMIT) cache.clear();
       cache.set(id, result);
       return result;
@@ -45,7 +50,11 @@ export function sourcePrincipalAuthenticator(trustDomains: ReadonlySet<string> |
   };
 }
 
-function resolve(id: string, trustDomains: ReadonlySet<string> | undefined): AuthnResult {
+function resolve(
+  id: string,
+  trustDomains: ReadonlySet<string> | undefined,
+  kubernetesDomains: ReadonlySet<string>,
+): AuthnResult {
   const spiffe = parseSpiffeId(id);
   if (!spiffe || spiffe.path === '') {
     return Object.freeze({
@@ -61,7 +70,8 @@ function resolve(id: string, trustDomains: ReadonlySet<string> | undefined): Aut
       detail: 'ext_authz source principal',
     });
   }
-  const kubernetes = kubernetesFromSpiffeId(spiffe);
+  // a Kubernetes service account only in a domain configured to name them (identity.mtls)
+  const kubernetes = kubernetesDomains.has(spiffe.trustDomain) ? kubernetesFromSpiffeId(spiffe) : undefined;
   const principal: Principal = Object.freeze({
     kind: 'workload',
     subject: spiffe.id,

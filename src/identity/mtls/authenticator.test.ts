@@ -53,9 +53,9 @@ function request(clientCertificate?: PeerCertificate): RequestInfo {
   };
 }
 
-function make(file = bundleFile, deps: MtlsAuthenticatorDeps = {}): MtlsAuthenticator {
+function make(file = bundleFile, deps: MtlsAuthenticatorDeps = {}, kubernetes = true): MtlsAuthenticator {
   const a = createMtlsAuthenticator(
-    { trustDomains: [{ name: PROD, bundleFile: file }] },
+    { trustDomains: [{ name: PROD, bundleFile: file, kubernetes }] },
     { watch: false, ...deps },
   );
   open.push(a);
@@ -144,6 +144,15 @@ describe('createMtlsAuthenticator: authenticate', () => {
     assert.match(String(p.claims['x5t#S256']), /^[A-Za-z0-9_-]{43}$/);
     assert.ok(Object.isFrozen(p) && Object.isFrozen(p.claims));
     assert.ok(!JSON.stringify(p).includes('BEGIN'), 'no PEM / key material in the principal');
+  });
+
+  test('in a trust domain not configured with kubernetes: true, /ns/<ns>/sa/<sa> names no service account', async () => {
+    const a = make(bundleFile, {}, false);
+    const result = await run(a, peerCertificateFor(leaf, { root: true }), leaf.notBefore + 100);
+    assert.equal(result.status, 'authenticated', JSON.stringify(result));
+    const p = (result as Extract<AuthnResult, { status: 'authenticated' }>).principal;
+    assert.equal(p.subject, ID);
+    assert.equal(p.kubernetes, undefined);
   });
 
   test('a principal without the Kubernetes path shape has no kubernetes field', async () => {

@@ -22,7 +22,12 @@ import { principalAt, type SvidIdentity, svidIdentity } from './svid-principal.t
 
 /** Structurally the `identity.mtls` config (src/config/schema-mtls.ts) after defaults. */
 export interface MtlsAuthenticatorConfig {
-  readonly trustDomains: readonly { readonly name: string; readonly bundleFile: string }[];
+  readonly trustDomains: readonly {
+    readonly name: string;
+    readonly bundleFile: string;
+    /** `/ns/<ns>/sa/<sa>` IDs of this domain are Kubernetes service accounts (default false). */
+    readonly kubernetes?: boolean;
+  }[];
   /** Only `spiffe` for now (default). */
   readonly subjectFrom?: 'spiffe';
 }
@@ -90,6 +95,7 @@ export function createMtlsAuthenticator(
   deps: MtlsAuthenticatorDeps = {},
 ): MtlsAuthenticator {
   const store = loadBundleStore(config.trustDomains, deps);
+  const kubernetesDomains = new Set(config.trustDomains.filter((d) => d.kubernetes).map((d) => d.name));
   const cacheSize = deps.cacheSize ?? 4096;
   const cache = cacheSize > 0 ? new Lru<string, CacheEntry>(cacheSize) : undefined;
   const known = new Lru<string, CertNode>(deps.knownIntermediatesSize ?? 256);
@@ -140,7 +146,7 @@ export function createMtlsAuthenticator(
     if (!result.ok) return { status: 'denied', reason: result.reason, detail: `mtls: ${result.detail}` };
     const { svid } = result;
     for (const c of svid.intermediates) known.set(c.fingerprint, c);
-    const identity = svidIdentity(svid);
+    const identity = svidIdentity(svid, kubernetesDomains.has(svid.spiffeId.trustDomain));
     cache?.set(fingerprint, {
       identity,
       generation: snapshot.generation,

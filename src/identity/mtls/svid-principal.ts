@@ -19,8 +19,11 @@ export interface SvidIdentity {
 
 const NO_GROUPS: readonly string[] = Object.freeze([]);
 
-/** Describe a verified SVID. Claims carry identifiers only, never key material. */
-export function svidIdentity(svid: VerifiedSvid): SvidIdentity {
+/**
+ * Describe a verified SVID. Claims carry identifiers only, never key material. `kubernetes`:
+ * the trust domain is configured to name Kubernetes service accounts in `/ns/<ns>/sa/<sa>`.
+ */
+export function svidIdentity(svid: VerifiedSvid, kubernetes: boolean): SvidIdentity {
   const { spiffeId, leaf } = svid;
   return Object.freeze({
     subject: spiffeId.id,
@@ -32,7 +35,7 @@ export function svidIdentity(svid: VerifiedSvid): SvidIdentity {
       'x5t#S256': leaf.fingerprint,
     }),
     spiffe: spiffeId,
-    kubernetes: kubernetesFromSpiffeId(spiffeId),
+    kubernetes: kubernetes ? kubernetesFromSpiffeId(spiffeId) : undefined,
     expiresAt: leaf.notAfter,
     source: spiffeId.trustDomain,
   });
