@@ -16,6 +16,7 @@ export interface ClaimPolicy {
  * - `nbf` (optional): not yet valid when `nbf > now + skew`;
  * - `iat` required (the lifetime cannot be bounded without it); in the future when
  *   `iat > now + skew`; `exp - iat` at most `maxLifetimeSeconds`;
+ * - `auth_time` (optional, OIDC): like `iat`, never in the future (`authAge` rules read it);
  * - `sub` a non-empty string; `requiredClaims` present / equal.
  * Registered time claims that are not finite numbers make the token malformed.
  * Returns the denial, or undefined when every check passes.
@@ -32,15 +33,19 @@ export function checkClaims(
     return deny('token-audience-invalid', 'no accepted aud');
 
   if (!Object.hasOwn(claims, 'exp')) return deny('token-exp-missing');
-  const { exp, nbf, iat } = claims;
+  const { exp, nbf, iat, auth_time: authTime } = claims;
   if (!isNumericDate(exp)) return deny('token-malformed', 'exp is not a number');
   if (nbf !== undefined && !isNumericDate(nbf)) return deny('token-malformed', 'nbf is not a number');
   if (iat !== undefined && !isNumericDate(iat)) return deny('token-malformed', 'iat is not a number');
+  if (authTime !== undefined && !isNumericDate(authTime))
+    return deny('token-malformed', 'auth_time is not a number');
 
   if (nowSeconds >= exp + skew) return deny('token-expired');
   if (nbf !== undefined && nbf > nowSeconds + skew) return deny('token-not-yet-valid');
   if (iat === undefined) return deny('token-claim-missing', 'iat is required to bound the token lifetime');
   if (iat > nowSeconds + skew) return deny('token-issued-in-future');
+  if (authTime !== undefined && authTime > nowSeconds + skew)
+    return deny('token-issued-in-future', 'auth_time is in the future');
   if (exp - iat > settings.maxLifetimeSeconds) {
     return deny('token-lifetime-too-long', `exp - iat = ${exp - iat}s > ${settings.maxLifetimeSeconds}s`);
   }

@@ -18,6 +18,15 @@ describe('authAge', () => {
     );
   });
 
+  it('an authentication in the future (beyond a minute) or not finite is not fresh', () => {
+    const rule = { authAge: { maxSeconds: 300 } };
+    assert.equal(ruleAllows(rule, authenticatedAt(1060, 1000)), true, 'within the skew');
+    assert.equal(ruleAllows(rule, authenticatedAt(1061, 1000)), false);
+    assert.equal(ruleAllows(rule, authenticatedAt(1000 + 86_400 * 365, 1000)), false);
+    assert.equal(ruleAllows(rule, authenticatedAt(Number.POSITIVE_INFINITY, 1000)), false);
+    assert.equal(ruleAllows(rule, authenticatedAt(Number.NaN, 1000)), false);
+  });
+
   it('rejects negative and fractional seconds with pointers', () => {
     assert.equal(ruleProblems({ authAge: { maxSeconds: -1 } })[0]?.pointer, '/p/allow/0/authAge/maxSeconds');
     assert.equal(ruleProblems({ authAge: { maxSeconds: 1.5 } })[0]?.pointer, '/p/allow/0/authAge/maxSeconds');

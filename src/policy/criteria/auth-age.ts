@@ -3,9 +3,12 @@ import { defineCriterion } from './criterion.ts';
 
 /**
  * `authAge: { maxSeconds }` — the caller authenticated at most this long ago (auth_time).
- * No authentication time -> fails. This denies; to ask the caller to re-authenticate instead,
- * put `challenge: { maxAgeSeconds }` on the rule.
+ * No authentication time, or one in the future (beyond a minute of clock skew; identity
+ * sources refuse those already) -> fails. This denies; to ask the caller to re-authenticate
+ * instead, put `challenge: { maxAgeSeconds }` on the rule.
  */
+const FUTURE_SKEW_SECONDS = 60;
+
 export const authAge = defineCriterion({
   name: 'authAge',
   schema: CriteriaSchemas.authAge,
@@ -16,6 +19,8 @@ export const authAge = defineCriterion({
     ({ maxSeconds }) =>
     (ctx) => {
       const t = ctx.principal?.authTime;
-      return t !== undefined && ctx.nowSeconds - t <= maxSeconds;
+      if (t === undefined || !Number.isFinite(t)) return false;
+      const age = ctx.nowSeconds - t;
+      return age <= maxSeconds && age >= -FUTURE_SKEW_SECONDS;
     },
 });
