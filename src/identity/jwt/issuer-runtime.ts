@@ -57,10 +57,13 @@ function createKeySource(
   if (settings.jwksFile !== undefined) {
     // A stat is cheap: check the file often, so a rotated key file takes effect within seconds.
     const seconds = Math.min(options.fileCheckSeconds, settings.jwksCacheSeconds);
+    // Reading it is local and quick: requests wait for the check, so a key removed from the
+    // file stops verifying as soon as the file is checked again (not one load later).
     return new KeySource(fileLoader(settings.jwksFile, algorithms), {
       ...timing,
       cacheSeconds: seconds,
       cooldownSeconds: Math.min(seconds, settings.jwksRefetchCooldownSeconds),
+      revalidate: 'wait',
     });
   }
   const remote = { fetch: options.fetch, algorithms };

@@ -134,7 +134,7 @@ export class JwtAuthenticator implements Authenticator {
       // the digest's 32 bytes as a one-byte string ('binary' is latin1): a Map key, never shown, no base64 per request
       const cacheKey = hash('sha256', token, 'binary');
       const hit = this.#cache.get(cacheKey);
-      if (hit) return this.#answerFromCache(cacheKey, hit, nowSeconds);
+      if (hit) return this.#answerFromCache(token, cacheKey, hit, nowSeconds);
       return this.#verifyToken(token, cacheKey, nowSeconds).catch((err: unknown) => internalError(err));
     } catch (err) {
       return internalError(err);
@@ -146,15 +146,35 @@ export class JwtAuthenticator implements Authenticator {
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
   }
 
-  #answerFromCache(cacheKey: string, entry: CacheEntry, nowSeconds: number): AuthnResult {
+  #answerFromCache(
+    token: string,
+    cacheKey: string,
+    entry: CacheEntry,
+    nowSeconds: number,
+  ): AuthnResult | Promise<AuthnResult> {
     if (nowSeconds >= entry.validUntil) {
       this.#cache.delete(cacheKey);
       return deny('token-expired');
     }
     // A replay-protected token verified once is, by definition, used up.
     if (entry.replayProtected) return deny('token-replayed', 'token seen before (cache)');
+    const reloading = entry.issuer.keys.touch(nowSeconds);
+    if (reloading) {
+      // a key file due for its check: answer once it is read. If the token's key left the
+      // file, its entry was dropped meanwhile and the token is verified again (and refused).
+      return reloading
+        .then(() =>
+          this.#cache.get(cacheKey) === entry
+            ? this.#hit(entry)
+            : this.#verifyToken(token, cacheKey, nowSeconds),
+        )
+        .catch((err: unknown) => internalError(err));
+    }
+    return this.#hit(entry);
+  }
+
+  #hit(entry: CacheEntry): AuthnResult {
     this.#cacheHits++;
-    entry.issuer.keys.touch(nowSeconds);
     return entry.result;
   }
 

@@ -70,6 +70,27 @@ describe('KeySource', () => {
     assert.equal(s.calls, 2);
   });
 
+  it("revalidate 'wait' (key files): past freshness callers wait for the load; old keys only if it fails", async () => {
+    const s = scripted();
+    s.next(async () => someKeys('a'));
+    const source = new KeySource(s.loader, { ...timing, revalidate: 'wait' });
+    await source.keys(T);
+    assert.equal(source.touch(T + 299), undefined, 'fresh: nothing to wait for');
+    const b = await someKeys('b');
+    s.next(async () => b);
+    const waiting = source.keys(T + 300);
+    assert.ok(waiting instanceof Promise, 'past freshness the caller waits');
+    assert.equal((await waiting)?.keys[0]?.kid, 'b', 'the removed key a is gone at once');
+    // a cache hit past freshness gets the load to wait on
+    s.next(async () => {
+      throw new Error('unreadable');
+    });
+    const touched = source.touch(T + 600);
+    assert.ok(touched instanceof Promise);
+    await touched;
+    assert.equal((await source.keys(T + 600))?.keys[0]?.kid, 'b', 'a failed load keeps the last good keys');
+  });
+
   it('keeps the last good keys through an outage for the stale window only', async () => {
     const s = scripted();
     s.next(async () => someKeys('a'));

@@ -12,6 +12,13 @@ export interface KeySourceOptions {
   readonly cooldownSeconds: number;
   /** Time limit of one load, in ms. */
   readonly timeoutMs: number;
+  /**
+   * Past freshness: `background` (default) answers with the old keys while a load runs
+   * (stale-while-revalidate, for remote endpoints); `wait` makes callers wait for the load and
+   * uses the old keys only if it fails (for a local file: a key removed from it stops
+   * verifying as soon as the file is checked again).
+   */
+  readonly revalidate?: 'background' | 'wait';
 }
 
 interface Snapshot {
@@ -25,7 +32,8 @@ interface Snapshot {
  * - Fresh keys are returned synchronously.
  * - Past freshness but within the stale window, the old keys are returned at once and a load
  *   starts in the background (stale-while-revalidate): a slow or failing endpoint never slows
- *   requests down while usable keys exist.
+ *   requests down while usable keys exist. With `revalidate: 'wait'` (key files) callers wait
+ *   for that load instead, and get the old keys only if it fails.
  * - With no usable keys, callers wait for a load (bounded by `timeoutMs`); after a failure,
  *   no new attempt before `cooldownSeconds`, and callers get `undefined` at once (fail closed,
  *   without hammering the endpoint).
@@ -74,7 +82,9 @@ export class KeySource {
       const age = nowSeconds - snapshot.loadedAt;
       if (age < this.#options.cacheSeconds) return snapshot.set;
       if (age < this.#options.cacheSeconds + this.#options.staleSeconds) {
-        this.#startLoad(nowSeconds);
+        const loading = this.#startLoad(nowSeconds);
+        if (loading && this.#options.revalidate === 'wait')
+          return loading.then(() => this.#usable(nowSeconds));
         return snapshot.set;
       }
     }
@@ -93,10 +103,15 @@ export class KeySource {
     return this.#usable(nowSeconds);
   }
 
-  /** Starts a background load when the keys are past freshness. Cheap enough for every cache hit. */
-  touch(nowSeconds: number): void {
+  /**
+   * Starts a load when the keys are past freshness. Cheap enough for every cache hit. With
+   * `revalidate: 'wait'` it returns that load, for the caller to wait on before answering.
+   */
+  touch(nowSeconds: number): Promise<void> | undefined {
     const snapshot = this.#snapshot;
-    if (snapshot && nowSeconds - snapshot.loadedAt >= this.#options.cacheSeconds) this.#startLoad(nowSeconds);
+    if (!snapshot || nowSeconds - snapshot.loadedAt < this.#options.cacheSeconds) return undefined;
+    const loading = this.#startLoad(nowSeconds);
+    return this.#options.revalidate === 'wait' ? loading : undefined;
   }
 
   /** Calls `listener` whenever a load yields a different set of keys. Returns an unsubscribe function. */
