@@ -13,6 +13,8 @@ export interface CheckInput {
   readonly original: OriginalRequest;
   /** The original request's headers as the peer passed them on. */
   readonly headers: IncomingHttpHeaders;
+  /** The same as sent, `[name, value, …]`, when known: policy sees repeats and `_` spellings. */
+  readonly rawHeaders?: readonly string[];
   readonly context: CheckContext;
   readonly browserSignIn: 401 | 302;
   readonly propagate: Propagate;
@@ -37,7 +39,7 @@ const INTERNAL: Verdict = Object.freeze({
  * `decide()` is (public routes, cached credentials). Never throws or rejects.
  */
 export function check(input: CheckInput): Checked | Promise<Checked> {
-  const built = toRequestInfo(input.original, input.headers, input.context);
+  const built = toRequestInfo(input.original, input.headers, input.context, input.rawHeaders);
   if (!built.ok) {
     const info = partialInfo(input.context, input.original.method, input.headers);
     return { info, answer: refusal(built.reason, info.id, accept(input.headers), built.detail) };

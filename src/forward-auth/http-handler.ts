@@ -180,6 +180,7 @@ function handle(
     rt,
     original: rebuilt.original,
     headers: req.headers,
+    rawHeaders: req.rawHeaders,
     context,
     browserSignIn: adapter.browserSignIn,
     propagate: deps.propagate,

@@ -41,6 +41,7 @@ export function toRequestInfo(
   original: OriginalRequest,
   headers: IncomingHttpHeaders,
   ctx: CheckContext,
+  rawHeaders?: readonly string[],
 ): { ok: true; info: RequestInfo } | Failure {
   if (!KNOWN_METHODS.has(original.method)) return invalid('method is not one the proxy serves');
   const scheme = original.scheme ?? ctx.defaultScheme;
@@ -62,6 +63,8 @@ export function toRequestInfo(
       path: target.path,
       query: target.query,
       headers: originalHeaders(headers, original.authority),
+      // as sent (describing headers included: they state the same request; Host is read from `headers`)
+      ...(rawHeaders !== undefined ? { rawHeaders } : {}),
       peerAddress: ctx.peerAddress,
       clientAddress: ctx.clientAddress,
       listener: ctx.listener,

@@ -19,6 +19,12 @@ export interface RequestInfo {
   /** Raw query string without the `?`, or '' when none. Passed through to the upstream unchanged. */
   readonly query: string;
   readonly headers: IncomingHttpHeaders;
+  /**
+   * The header fields as they were sent, `[name, value, …]` (Node's `rawHeaders`), when known.
+   * Policy reads headers from it: a repeated field, or an `X_Name` spelling that CGI-style
+   * upstreams read as `X-Name`, is seen as such instead of Node's folded value.
+   */
+  readonly rawHeaders?: readonly string[];
   /** The address of the TCP peer. */
   readonly peerAddress: string;
   /** The client address after trusted-proxy processing of X-Forwarded-For. */

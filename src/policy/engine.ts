@@ -33,12 +33,14 @@ export interface Recorder {
 export function run(program: PolicyProgram, ctx: EvalContext, rec: Recorder | undefined): PolicyResult {
   for (const rule of program.deny) {
     const before = ctx.errors;
+    const ambiguousBefore = ctx.ambiguities;
     const passed = testBody(rule.body, ctx, rec);
     if (ctx.errors !== before) {
       rec?.rule(rule, 'error');
       return rule.errored;
     }
-    if (passed < 0) {
+    // the rule read a value the request states ambiguously: it applies (fail closed)
+    if (passed < 0 || ctx.ambiguities !== ambiguousBefore) {
       rec?.rule(rule, 'matched');
       return rule.matched;
     }
@@ -56,12 +58,28 @@ export function run(program: PolicyProgram, ctx: EvalContext, rec: Recorder | un
       continue;
     }
     const before = ctx.errors;
+    const ambiguousBefore = ctx.ambiguities;
     const passed = testBody(rule.body, ctx, rec);
     if (ctx.errors !== before) {
       rec?.rule(rule, 'error');
       if (passed >= bestPassed) {
         bestPassed = passed < 0 ? rule.body.length : passed;
         bestReason = 'internal-error';
+      }
+      continue;
+    }
+    if (ctx.ambiguities !== ambiguousBefore) {
+      // the rule read a value the request states ambiguously: it does not allow (fail closed),
+      // failing as its criterion does (or as an invalid request when a `not` turned it around)
+      rec?.rule(rule, 'not-matched');
+      if (passed < 0) {
+        if (rule.body.length >= bestPassed) {
+          bestPassed = rule.body.length;
+          bestReason = 'request-invalid';
+        }
+      } else if (passed > bestPassed) {
+        bestPassed = passed;
+        bestReason = ctx.failReason;
       }
       continue;
     }

@@ -13,6 +13,14 @@ export class EvalContext {
   readonly routeId: string | undefined;
   /** Evaluation errors (CEL failures) so far; a rule whose evaluation raised one fails closed. */
   errors = 0;
+  /**
+   * Values a criterion read that the request states ambiguously (a repeated header or query
+   * parameter, a query with `;`). A rule that read one fails closed: a deny rule applies, an
+   * allow rule does not. Not an error: nothing is published.
+   */
+  ambiguities = 0;
+  /** The first ambiguity met (for the decision's detail). */
+  ambiguityDetail: string | undefined;
   /** Why the last criterion that failed did; read when a rule fails. */
   failReason: Reason | undefined;
   /** The first error message, for the internal error event (never shown to clients). */
@@ -35,6 +43,12 @@ export class EvalContext {
     const value = make(this);
     memo.set(key, value);
     return value;
+  }
+
+  /** Record an ambiguous value; the criterion that read it fails, and its rule fails closed. */
+  ambiguous(detail: string): void {
+    this.ambiguities++;
+    this.ambiguityDetail ??= detail;
   }
 
   /** Record an evaluation error; the criterion that met it fails, and its rule fails closed. */

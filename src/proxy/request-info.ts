@@ -138,6 +138,7 @@ export function buildRequestInfo(
     method,
     scheme: listener.scheme,
     headers: req.headers,
+    rawHeaders: req.rawHeaders,
     peerAddress: peer,
     clientAddress,
     listener: listener.name,

@@ -36,6 +36,8 @@ interface PeerMessage {
 export interface CheckRequestFacts {
   readonly original: OriginalRequest;
   readonly headers: IncomingHttpHeaders;
+  /** The header fields as Envoy sent them, `[name, value, …]` (pseudo-headers left out). */
+  readonly rawHeaders: readonly string[];
   /** Envoy's request id (`x-request-id`). */
   readonly id?: string;
   /** The downstream client's address as Envoy saw it. */
@@ -73,6 +75,7 @@ export function readCheckRequest(
   // no prototype: a header named `constructor` or `toString` is a header like any other
   const headers: IncomingHttpHeaders = Object.create(null);
   const pseudo = new Map<string, string>();
+  const raw: string[] = [];
   for (const [name, value] of pairs) {
     bytes += name.length + value.length + 4;
     if (bytes > maxHeaderBytes) return invalid('headers exceed proxy.maxHeaderBytes');
@@ -84,6 +87,7 @@ export function readCheckRequest(
       continue;
     }
     join(headers, name, value);
+    raw.push(name, value);
   }
   for (const [name, field] of [
     [':method', http.method],
@@ -107,6 +111,7 @@ export function readCheckRequest(
       ...(http.scheme ? { scheme: http.scheme.toLowerCase() } : {}),
     },
     headers,
+    rawHeaders: raw,
     ...(http.id ? { id: http.id } : {}),
     ...(address && isIP(address) !== 0 ? { sourceAddress: address } : {}),
     ...(source?.principal ? { sourcePrincipal: source.principal } : {}),

@@ -170,6 +170,7 @@ function handleCheck(
       rt,
       original: facts.original,
       headers: facts.headers,
+      rawHeaders: facts.rawHeaders,
       context: {
         ...context,
         id,

@@ -1,6 +1,6 @@
 import type { KubernetesIdentity, Principal, SpiffeId } from '../../model/index.ts';
 import type { EvalContext } from '../eval-context.ts';
-import { queryParams } from '../match/request-values.ts';
+import { foldHeaderName, queryParams } from '../match/request-values.ts';
 
 /**
  * The values CEL expressions see, as registered types (environment.ts declares their fields,
@@ -103,17 +103,31 @@ export class CelRequest {
   get clientAddress(): string {
     return this.#ctx.request.clientAddress;
   }
-  /** Lower-case names; a repeated header's values joined with ", " (as Node joins them). */
+  /**
+   * Lower-case names, `_` read as `-`; a repeated header's values joined with ", ". Reading a
+   * repeated one records an ambiguity: the rule fails closed (a deny rule applies).
+   */
   get headers(): Readonly<Record<string, string>> {
-    this.#headers ??= flattenHeaders(this.#ctx.request.headers);
+    this.#headers ??= celHeaders(this.#ctx);
     return this.#headers;
   }
-  /** A repeated parameter's values joined with "," so an equality test against one value fails. */
+  /**
+   * A repeated parameter's values joined with ","; reading one (or any parameter of a query
+   * holding `;`) records an ambiguity: the rule fails closed (a deny rule applies).
+   */
   get query(): Readonly<Record<string, string>> {
     if (!this.#query) {
+      const ctx = this.#ctx;
       const out: Record<string, string> = Object.create(null);
-      for (const [k, v] of queryParams(this.#ctx)) out[k] = v.join(',');
-      this.#query = out;
+      const repeated = new Set<string>();
+      for (const [k, v] of queryParams(ctx)) {
+        out[k] = v.join(',');
+        if (v.length > 1) repeated.add(k);
+      }
+      // with ';' every parameter may be read otherwise by the upstream
+      const all = ctx.request.query.includes(';');
+      this.#query =
+        all || repeated.size > 0 ? watched(out, ctx, 'query parameter', all ? undefined : repeated) : out;
     }
     return this.#query;
   }
@@ -168,16 +182,57 @@ function toInt(n: number | undefined): bigint {
   return n === undefined || !Number.isFinite(n) ? 0n : BigInt(Math.floor(n));
 }
 
-function flattenHeaders(
-  headers: Readonly<Record<string, string | string[] | undefined>>,
-): Readonly<Record<string, string>> {
+/** The request's headers for CEL: from the fields as sent when known (repeats and `_` spellings seen). */
+function celHeaders(ctx: EvalContext): Readonly<Record<string, string>> {
   const out: Record<string, string> = Object.create(null);
-  for (const k of Object.keys(headers)) {
-    const v = headers[k];
-    if (typeof v === 'string') out[k] = v;
-    else if (Array.isArray(v)) out[k] = v.join(', ');
+  const raw = ctx.request.rawHeaders;
+  if (raw === undefined) {
+    const headers = ctx.request.headers;
+    for (const k of Object.keys(headers)) {
+      const v = headers[k];
+      if (typeof v === 'string') out[k] = v;
+      else if (Array.isArray(v)) out[k] = v.join(', ');
+    }
+    return out;
   }
-  return out;
+  let repeated: Set<string> | undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = foldHeaderName(raw[i]!);
+    const value = raw[i + 1]!;
+    if (name in out) {
+      out[name] = `${out[name]}, ${value}`;
+      repeated ??= new Set();
+      repeated.add(name);
+    } else out[name] = value;
+  }
+  // Host is the decided host (forward-auth rebuilds it)
+  const host = ctx.request.headers.host;
+  if (typeof host === 'string') {
+    out.host = host;
+    repeated?.delete('host');
+  }
+  return repeated && repeated.size > 0 ? watched(out, ctx, 'header', repeated) : out;
+}
+
+/** `values`, recording an ambiguity whenever an expression reads one of `names` (any key, present or not, when undefined). */
+function watched(
+  values: Record<string, string>,
+  ctx: EvalContext,
+  what: string,
+  names: ReadonlySet<string> | undefined,
+): Readonly<Record<string, string>> {
+  return new Proxy(values, {
+    get(target, key) {
+      if (typeof key === 'string' && (names === undefined || names.has(key)))
+        ctx.ambiguous(`${what} ${key} is stated ambiguously`);
+      return typeof key === 'string' ? target[key] : undefined;
+    },
+    has(target, key) {
+      if (typeof key === 'string' && (names === undefined || names.has(key)))
+        ctx.ambiguous(`${what} ${key} is stated ambiguously`);
+      return key in target;
+    },
+  });
 }
 
 const MAX_DEPTH = 32;

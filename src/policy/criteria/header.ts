@@ -1,11 +1,12 @@
 import { CriteriaSchemas } from '../../config/schema-policy.ts';
-import { headerValues, singleHeader } from '../match/request-values.ts';
+import { foldHeaderName, headerValues, singleHeader } from '../match/request-values.ts';
 import { compileSafeRegex } from '../match/safe-regex.ts';
 import { CriterionConfigError, defineCriterion } from './criterion.ts';
 
 /**
- * `header: { name, equals | in | matches | present }`. Names are case-insensitive. A header
- * sent more than once in a way Node keeps as a list is ambiguous and never equals / matches.
+ * `header: { name, equals | in | matches | present }`. Names are case-insensitive, and `_`
+ * reads as `-`. A header sent more than once (in any spelling) is ambiguous: the rule that
+ * reads it fails closed (a deny rule applies, an allow rule does not).
  */
 export const header = defineCriterion({
   name: 'header',
@@ -14,7 +15,7 @@ export const header = defineCriterion({
   identity: false,
   cost: 0,
   compile: (arg) => {
-    const name = arg.name.toLowerCase();
+    const name = foldHeaderName(arg.name);
     if (arg.present !== undefined) {
       const want = arg.present;
       return (ctx) => headerValues(ctx, name).length > 0 === want;

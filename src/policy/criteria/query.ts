@@ -3,8 +3,9 @@ import { queryParams, singleQuery } from '../match/request-values.ts';
 import { defineCriterion } from './criterion.ts';
 
 /**
- * `query: { name, equals | in | present }`. A repeated parameter (`?a=1&a=2`) never equals
- * anything: the upstream may read the other value (parameter pollution).
+ * `query: { name, equals | in | present }`. A repeated parameter (`?a=1&a=2`, parameter
+ * pollution) or a query holding `;` is ambiguous: the upstream may read it another way, so
+ * the rule that reads it fails closed (a deny rule applies, an allow rule does not).
  */
 export const query = defineCriterion({
   name: 'query',

@@ -1,7 +1,7 @@
 import { CriteriaSchemas } from '../../config/schema-policy.ts';
 import type { EvalContext } from '../eval-context.ts';
 import { claimKeys, resolveClaim, someClaimValue } from '../match/claims.ts';
-import { singleHeader, singleQuery } from '../match/request-values.ts';
+import { foldHeaderName, singleHeader, singleQuery } from '../match/request-values.ts';
 import { defineCriterion } from './criterion.ts';
 
 /**
@@ -20,7 +20,7 @@ export const tenant = defineCriterion({
     const keys = claimKeys(arg.claim);
     let requestValue: (ctx: EvalContext) => string | undefined;
     if (arg.equalsHeader !== undefined) {
-      const name = arg.equalsHeader.toLowerCase();
+      const name = foldHeaderName(arg.equalsHeader);
       requestValue = (ctx) => singleHeader(ctx, name);
     } else if (arg.equalsPathSegment !== undefined) {
       const index = arg.equalsPathSegment;
