@@ -1,7 +1,7 @@
 import { CriteriaSchemas } from '../../config/schema-policy.ts';
-import { pathHasPrefix } from '../../routing/index.ts';
+import { normaliseTarget, pathHasPrefix } from '../../routing/index.ts';
 import { compileGlob } from '../match/glob.ts';
-import { defineCriterion } from './criterion.ts';
+import { CriterionConfigError, defineCriterion } from './criterion.ts';
 
 /**
  * `path: { exact } | { prefix } | { glob }` over the canonical request path. A prefix ends on
@@ -16,14 +16,33 @@ export const path = defineCriterion({
   cost: 0,
   compile: (arg) => {
     if (arg.exact !== undefined) {
-      const exact = arg.exact;
+      const exact = canonical(arg.exact, '/exact');
       return (ctx) => ctx.request.path === exact;
     }
     if (arg.prefix !== undefined) {
-      const prefix = arg.prefix;
+      const prefix = canonical(arg.prefix, '/prefix');
       return (ctx) => pathHasPrefix(ctx.request.path, prefix);
     }
     const glob = compileGlob(arg.glob ?? '');
     return (ctx) => glob(ctx.request.path);
   },
 });
+
+/**
+ * A rule path must be written as requests are normalised (docs/routing.md): requests are
+ * compared after normalisation, so `/a%2Db` (which requests read as `/a-b`), `/./x` or `//x`
+ * would never match, and a deny rule written that way would protect nothing.
+ */
+function canonical(path: string, at: string): string {
+  const normalised = normaliseTarget(path, 'policy.invalid', { mergeSlashes: true, allowSemicolons: true });
+  if (!normalised.ok)
+    throw new CriterionConfigError(`"${path}" is not a path a request can have: ${normalised.detail}`, at);
+  if (normalised.query !== '' || path.includes('?'))
+    throw new CriterionConfigError(`"${path}": a path criterion holds no query (use query)`, at);
+  if (normalised.path !== path)
+    throw new CriterionConfigError(
+      `"${path}" is compared with normalised request paths and would never match: write "${normalised.path}"`,
+      at,
+    );
+  return path;
+}
