@@ -50,6 +50,28 @@ describe('safe regex', () => {
     assert.equal(regexSafetyProblem('[\\]a]+'), undefined);
   });
 
+  it('a pattern whose backtracking is polynomial in the input still answers a long value (linear fallback)', () => {
+    const compiled = compileSafeRegex('.*\\..*\\..*\\.example\\.com');
+    assert.ok(compiled.ok);
+    assert.equal(compiled.regex.test('a.b.c.example.com'), true);
+    // backtracking alone: ~2 s at 2,500 characters and hours at 20,000; the linear engine: milliseconds
+    const started = Date.now();
+    assert.equal(compiled.regex.test('.'.repeat(20_000)), false);
+    assert.ok(Date.now() - started < 5_000, 'answered without catastrophic backtracking');
+  });
+
+  it('unicode mode only when a pattern needs it, and then at most one unbounded quantifier', () => {
+    const plain = compileSafeRegex('[a-z]+\\.example\\.com');
+    assert.ok(plain.ok && !plain.regex.unicode);
+    const prop = compileSafeRegex('\\p{L}+');
+    assert.ok(prop.ok && prop.regex.unicode);
+    assert.equal(prop.regex.test('Zoë'), true);
+    assert.equal(prop.regex.test('Zoë1'), false);
+    const two = compileSafeRegex('\\p{L}+-\\p{L}*');
+    assert.equal(two.ok, false);
+    assert.match(two.ok ? '' : two.message, /at most one unbounded quantifier/);
+  });
+
   it('refuses patterns over 512 characters and invalid syntax', () => {
     assert.match(regexSafetyProblem('a'.repeat(513)) ?? '', /longer than 512/);
     const bad = compileSafeRegex('[a-');

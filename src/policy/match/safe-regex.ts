@@ -1,10 +1,21 @@
+import { setFlagsFromString } from 'node:v8';
+
 /**
  * Regular expressions from policy files run against request data (headers, claims, paths),
- * so they must not backtrack catastrophically. JavaScript has no RE2; instead patterns are
- * restricted at load to an RE2-like subset: no backreferences, no lookarounds, no unbounded
- * repetition of a group that itself repeats or alternates (`(a+)+`, `(a|ab)*`), at most
- * 512 characters. Matching is anchored: the pattern must match the whole value.
+ * so they must not backtrack catastrophically. Two defences:
+ * - At load, patterns are restricted to an RE2-like subset: no backreferences, no
+ *   lookarounds, no unbounded repetition of a group that itself repeats or alternates
+ *   (`(a+)+`, `(a|ab)*`), at most 512 characters.
+ * - At run time, V8 switches a regular expression to its linear-time engine once it has
+ *   backtracked too much (`--enable-experimental-regexp-engine-on-excessive-backtracks`, set
+ *   below for the whole process). That engine takes exactly the subset above, but not
+ *   unicode mode: patterns are compiled without the `u` flag unless they need it (`\p{…}`,
+ *   `\u{…}`, characters beyond the BMP), and a pattern that needs it may hold at most one
+ *   unbounded quantifier, since nothing bounds its backtracking (`.*\..*\..*` is exponential in
+ *   the input for the backtracking engine).
+ * Matching is anchored: the pattern must match the whole value.
  */
+setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
 
 export const MAX_REGEX_LENGTH = 512;
 
@@ -19,15 +30,49 @@ interface Group {
   alternates: boolean;
 }
 
-/** Compile `pattern` anchored (`^(?:pattern)$`, unicode mode) after the safety checks. */
+/**
+ * Compile `pattern` anchored (`^(?:pattern)$`) after the safety checks. Its syntax is checked
+ * in unicode mode; it runs without it (so V8's linear-time fallback applies) unless it needs it.
+ */
 export function compileSafeRegex(pattern: string): SafeRegexResult {
   const problem = regexSafetyProblem(pattern);
   if (problem) return { ok: false, message: problem };
+  const source = `^(?:${pattern})$`;
   try {
-    return { ok: true, regex: new RegExp(`^(?:${pattern})$`, 'u') };
+    const unicode = new RegExp(source, 'u');
+    if (!NEEDS_UNICODE.test(pattern)) return { ok: true, regex: new RegExp(source) };
+    if (unboundedQuantifiers(pattern) > 1)
+      return {
+        ok: false,
+        message:
+          'a pattern that needs unicode mode (\\p{…}, \\u{…} or characters beyond the BMP) may hold at most one unbounded quantifier (*, +, {n,})',
+      };
+    return { ok: true, regex: unicode };
   } catch (err) {
     return { ok: false, message: `invalid regular expression: ${(err as Error).message}` };
   }
+}
+
+/** What only unicode mode reads as meant: property escapes, code point escapes, astral characters. */
+const NEEDS_UNICODE = /\\[pP]\{|\\u\{|[\uD800-\uDFFF]/;
+
+/** How many unbounded quantifiers (`*`, `+`, `{n,}`) a pattern holds outside character classes. */
+function unboundedQuantifiers(pattern: string): number {
+  let count = 0;
+  let i = 0;
+  while (i < pattern.length) {
+    const c = pattern[i]!;
+    if (c === '\\') i += 2;
+    else if (c === '[') i = skipClass(pattern, i);
+    else {
+      i++;
+      if (c === '(') continue;
+    }
+    const q = quantifierAt(pattern, i);
+    if (q.unbounded) count++;
+    i = Math.max(q.end, i);
+  }
+  return count;
 }
 
 /** Why `pattern` is refused, or undefined when it is acceptable. */
