@@ -42,3 +42,13 @@ export interface Principal {
   /** Name of the configured issuer / trust domain / provider that vouched for this principal. */
   readonly source: string;
 }
+
+/**
+ * Whether an `email_verified` claim leaves the address usable: absent (many providers omit
+ * it), `true`, or the string `"true"` in any case. Anything else (`false`, `"False"`, `0`,
+ * `"no"`) marks it unverified: an address anyone could have typed never matches a rule.
+ */
+export function emailVerifiedAllows(claim: unknown): boolean {
+  if (claim === undefined || claim === true) return true;
+  return typeof claim === 'string' && claim.toLowerCase() === 'true';
+}

@@ -5,6 +5,7 @@
  */
 
 import { readClaim } from '../identity/index.ts';
+import { emailVerifiedAllows } from '../model/index.ts';
 
 /** Protocol claims that say nothing about the person, or are kept in dedicated fields. */
 const DROPPED = new Set([
@@ -69,11 +70,11 @@ export function keptClaims(claims: Readonly<Record<string, unknown>>): Record<st
   return out;
 }
 
-/** `email`, only when the provider did not mark it unverified. */
+/** `email`, only when the provider did not mark it unverified (see emailVerifiedAllows). */
 export function verifiedEmail(claims: Readonly<Record<string, unknown>>): string | undefined {
   const email = claims.email;
   if (typeof email !== 'string' || !email) return undefined;
-  return claims.email_verified === false ? undefined : email;
+  return emailVerifiedAllows(claims.email_verified) ? email : undefined;
 }
 
 export function numberClaim(claims: Readonly<Record<string, unknown>>, name: string): number | undefined {

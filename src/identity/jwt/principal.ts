@@ -1,4 +1,9 @@
-import type { KubernetesIdentity, Principal, SpiffeId } from '../../model/index.ts';
+import {
+  emailVerifiedAllows,
+  type KubernetesIdentity,
+  type Principal,
+  type SpiffeId,
+} from '../../model/index.ts';
 import { readClaim } from '../claim-path.ts';
 import { explainSpiffeId } from '../spiffe-id.ts';
 import { type Denied, deny } from './deny.ts';
@@ -65,8 +70,8 @@ function readGroups(claims: Readonly<Record<string, unknown>>, path: string): st
   return [];
 }
 
-/** `email` unless `email_verified` says it is not verified (false, or the string "false" some IdPs send). */
+/** `email` unless `email_verified` says anything but verified (see emailVerifiedAllows). */
 function readEmail(claims: Readonly<Record<string, unknown>>): string | undefined {
   if (typeof claims.email !== 'string' || claims.email === '') return undefined;
-  return claims.email_verified === false || claims.email_verified === 'false' ? undefined : claims.email;
+  return emailVerifiedAllows(claims.email_verified) ? claims.email : undefined;
 }

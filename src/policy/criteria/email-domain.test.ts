@@ -5,9 +5,20 @@ import { evaluateRule, makeInput, ruleAllows, ruleProblems, userPrincipal } from
 const withEmail = (email: string) => makeInput(userPrincipal({ email }));
 
 describe('emailDomain', () => {
-  it('matches the domain after the last @, case-insensitively', () => {
+  it('matches the domain after the @ (outside a quoted local part), case-insensitively', () => {
     assert.equal(ruleAllows({ emailDomain: ['example.com'] }, withEmail('alice@EXAMPLE.com')), true);
     assert.equal(ruleAllows({ emailDomain: ['Example.com'] }, withEmail('"a@b"@example.com')), true);
+  });
+
+  it('an address with two @ outside quotes matches no domain', () => {
+    for (const email of [
+      'alice@evil.com@example.com',
+      '"a@b"@evil.com@example.com',
+      '"unterminated@example.com',
+    ]) {
+      assert.equal(ruleAllows({ emailDomain: ['example.com'] }, withEmail(email)), false, email);
+      assert.equal(ruleAllows({ emailDomain: ['evil.com'] }, withEmail(email)), false, email);
+    }
   });
 
   it('no suffix tricks: look-alike, sub-domain and embedded domains do not match', () => {

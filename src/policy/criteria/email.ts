@@ -1,5 +1,5 @@
 import { CriteriaSchemas } from '../../config/schema-policy.ts';
-import type { Principal } from '../../model/index.ts';
+import { emailVerifiedAllows, type Principal } from '../../model/index.ts';
 import { asList, defineCriterion } from './criterion.ts';
 
 /**
@@ -21,8 +21,8 @@ export const email = defineCriterion({
   },
 });
 
-/** The principal's email, unless absent or explicitly unverified. */
+/** The principal's email, unless absent or not marked verified (see emailVerifiedAllows). */
 export function verifiedEmail(p: Principal | undefined): string | undefined {
-  if (!p?.email || p.claims['email_verified'] === false) return undefined;
+  if (!p?.email || !emailVerifiedAllows(p.claims['email_verified'])) return undefined;
   return p.email;
 }
