@@ -20,6 +20,12 @@ export interface BoundRequest {
   readonly host: string;
   /** The normalised path, without the query. */
   readonly path: string;
+  /**
+   * A route in audit mode let a request through that its policy would have refused: the
+   * assertion says so (`"audit": "would-deny"` or `"would-challenge"`), so an upstream can
+   * tell it from an allowed request.
+   */
+  readonly audit?: 'would-deny' | 'would-challenge';
 }
 
 /** Called when a size budget forced trimming (no user id: route and counts only). */
@@ -35,7 +41,7 @@ const REUSE_FRACTION = 0.5;
 const PER_PRINCIPAL_CACHE = 64;
 /** Worst-case JSON length of the per-request members (iss/aud measured separately). */
 const DYNAMIC_OVERHEAD =
-  '{"iat":1000000000000,"exp":1000000000000,"jti":"00000000-0000-0000-0000-000000000000","req":{"m":"","h":"","p":"0000000000000000000000000000000000000000000"},"iss":"","aud":""}'
+  '{"iat":1000000000000,"exp":1000000000000,"jti":"00000000-0000-0000-0000-000000000000","req":{"m":"","h":"","p":"0000000000000000000000000000000000000000000"},"audit":"would-challenge","iss":"","aud":""}'
     .length + 16;
 /** Host length assumed when sizing the cached claim part; a longer host re-trims exactly. */
 const TYPICAL_HOST = 64;
@@ -80,7 +86,7 @@ export class AssertionSigner {
     nowSeconds: number,
   ): string {
     const owner = principal ?? ANONYMOUS;
-    const cacheKey = `${route.audience}\u0000${route.claimsKey}\u0000${request.method}\u0000${request.host}\u0000${request.path}`;
+    const cacheKey = `${route.audience}\u0000${route.claimsKey}\u0000${request.method}\u0000${request.host}\u0000${request.path}\u0000${request.audit ?? ''}`;
     let tokens = this.#tokens.get(owner);
     const hit = tokens?.get(cacheKey);
     if (hit && hit.reuseUntil > nowSeconds) return hit.token;
@@ -90,7 +96,8 @@ export class AssertionSigner {
     const iat = Math.floor(nowSeconds);
     const exp = iat + this.#ttl;
     const pathHash = hash('sha256', request.path, 'base64url');
-    const head = `{"iss":${JSON.stringify(this.#issuer)},"aud":${JSON.stringify(route.audience)},"iat":${iat},"exp":${exp},"jti":"${randomUUID()}","req":{"m":${JSON.stringify(request.method)},"h":${JSON.stringify(request.host)},"p":"${pathHash}"},`;
+    const audit = request.audit ? `"audit":"${request.audit}",` : '';
+    const head = `{"iss":${JSON.stringify(this.#issuer)},"aud":${JSON.stringify(route.audience)},"iat":${iat},"exp":${exp},"jti":"${randomUUID()}","req":{"m":${JSON.stringify(request.method)},"h":${JSON.stringify(request.host)},"p":"${pathHash}"},${audit}`;
     let token = signWith(key, `${head}${fragment.json}}`);
     if (token.length > route.maxBytes && request.host.length > TYPICAL_HOST) {
       // an unusually long host: re-trim for this request with the exact budget

@@ -42,12 +42,17 @@ export class Propagation {
   headers(decision: Decision, route: CompiledRoute, info: RequestInfo, nowSeconds: number): string[] {
     const a = route.assertion;
     if (!a.enabled) return plainClaimHeaders(decision.principal, a);
-    const token = this.signer.sign(
-      decision.principal,
-      a,
-      { method: info.method, host: info.host, path: info.path },
-      nowSeconds,
-    );
+    const request =
+      decision.outcome === 'allow'
+        ? { method: info.method, host: info.host, path: info.path }
+        : {
+            method: info.method,
+            host: info.host,
+            path: info.path,
+            // audit mode let a refused request through: the upstream can tell
+            audit: decision.outcome === 'challenge' ? ('would-challenge' as const) : ('would-deny' as const),
+          };
+    const token = this.signer.sign(decision.principal, a, request, nowSeconds);
     const plain = plainClaimHeaders(decision.principal, a);
     return plain.length > 0 ? [this.#header, token, ...plain] : [this.#header, token];
   }
