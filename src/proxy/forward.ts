@@ -12,6 +12,8 @@ export interface ForwardOptions {
   readonly method: string;
   readonly headers: string[];
   readonly requestId: string;
+  /** Whether an upstream's `Set-Cookie` line may reach the client (default: every one). */
+  readonly keepSetCookie?: (line: string) => boolean;
   readonly maxBodyBytes: number;
   readonly headersTimeoutMs: number;
   readonly idleTimeoutMs: number;
@@ -52,6 +54,7 @@ export function upstreamErrorCode(err: unknown): ErrorCode {
   // Not every error's code is a string: an AbortSignal's DOMException (client gone) has code 20.
   const raw = (err as { code?: unknown } | null)?.code;
   const code = typeof raw === 'string' ? raw : '';
+  if (err instanceof GatehouseError) return err.code;
   // undici's HTTPParserError often has no code (its wasm parser's error name is not mapped):
   // recognise it by name, or a garbled status line would count as a connect failure.
   if (code === '' && (err as { name?: string } | null)?.name === 'HTTPParserError')
@@ -78,6 +81,12 @@ export function upstreamErrorCode(err: unknown): ErrorCode {
     case 'HPE_INVALID_HEADER_TOKEN':
     case 'UND_ERR_INFO':
     case 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH':
+    case 'UND_ERR_HEADERS_OVERFLOW':
+    case 'UND_ERR_RES_EXCEEDED_MAX_SIZE':
+    case 'ERR_HTTP_INVALID_STATUS_CODE':
+    case 'ERR_HTTP_HEADERS_SENT':
+    case 'ERR_INVALID_HTTP_TOKEN':
+    case 'ERR_INVALID_CHAR':
       return 'ERR_UPSTREAM_PROTOCOL';
     default:
       if (code.startsWith('HPE_')) return 'ERR_UPSTREAM_PROTOCOL';
@@ -125,7 +134,7 @@ export function forward(
   // headers and idle-body limits: undici's own when a body is uploaded (its headers clock
   // starts once the body is sent), else ours, from dispatch
   const uploads = body !== null;
-  const exchange = new Exchange(res, o, uploads, limiter, onDone);
+  const exchange = new Exchange(req, res, o, uploads, limiter, onDone);
   DEADLINES.add(exchange);
   res.on('close', exchange.onClientClose);
   try {
@@ -151,8 +160,10 @@ export function forward(
  * one object, so a request allocates one of these instead of a closure per callback.
  */
 class Exchange extends Deadline implements Dispatcher.DispatchHandler {
+  readonly #req: IncomingMessage;
   readonly #res: ServerResponse;
   readonly #requestId: string;
+  readonly #keepSetCookie: ((line: string) => boolean) | undefined;
   readonly #limiter: BodyLimit | undefined;
   readonly #onDone: (result: ForwardResult) => void;
   #controller: Dispatcher.DispatchController | undefined;
@@ -162,6 +173,7 @@ class Exchange extends Deadline implements Dispatcher.DispatchHandler {
   #upstreamStatus: number | undefined;
 
   constructor(
+    req: IncomingMessage,
     res: ServerResponse,
     o: ForwardOptions,
     uploads: boolean,
@@ -174,8 +186,10 @@ class Exchange extends Deadline implements Dispatcher.DispatchHandler {
       uploads ? 0 : o.headersTimeoutMs,
       uploads ? 0 : o.idleTimeoutMs,
     );
+    this.#req = req;
     this.#res = res;
     this.#requestId = o.requestId;
+    this.#keepSetCookie = o.keepSetCookie;
     this.#limiter = limiter;
     this.#onDone = onDone;
   }
@@ -211,12 +225,21 @@ class Exchange extends Deadline implements Dispatcher.DispatchHandler {
     statusCode: number,
     headers: Record<string, string | string[] | undefined>,
   ): void {
+    if (statusCode < 100 || statusCode > 999) {
+      c.abort(new GatehouseError('ERR_UPSTREAM_PROTOCOL', `status ${statusCode}`));
+      return;
+    }
+    // 1xx (102 Processing, 103 Early Hints) are not the answer: the final head follows
+    if (statusCode < 200) return;
     this.#upstreamStatus = statusCode;
     this.headersReceived(performance.now());
+    // the upstream answers before the whole request body arrived (an early 401 or 413): nobody
+    // reads the rest, so the client's next request would sit behind it. Close after this answer.
+    if (!this.#req.complete) this.#res.shouldKeepAlive = false;
     try {
       this.#res.writeHead(
         statusCode,
-        downstreamHeaders(headers as Record<string, string | string[]>, this.#requestId),
+        downstreamHeaders(headers as Record<string, string | string[]>, this.#requestId, this.#keepSetCookie),
       );
     } catch (err) {
       c.abort(err as Error);

@@ -54,6 +54,8 @@ export interface ProxyContext {
   challenge?(decision: Decision, info: RequestInfo, req: IncomingMessage, res: ServerResponse): boolean;
   /** Rewrites the Cookie header sent upstream (SSO drops its session cookies); undefined drops it. */
   filterCookie?(value: string): string | undefined;
+  /** Whether an upstream's `Set-Cookie` line may reach the client (SSO: never one of its own cookies). */
+  keepSetCookie?(line: string): boolean;
 }
 
 const CERT_REQUIRED: Verdict = Object.freeze({
@@ -320,6 +322,7 @@ function proceed(sent: Sent, verdict: Verdict): void {
       method: info.method,
       headers,
       requestId: info.id,
+      ...(ctx.keepSetCookie ? { keepSetCookie: ctx.keepSetCookie } : {}),
       maxBodyBytes: route.maxBodyBytes,
       headersTimeoutMs: route.timeouts.headersMs,
       idleTimeoutMs: route.timeouts.idleMs,
@@ -408,6 +411,7 @@ export function createUpgradeHandler(ctx: ProxyContext, listener: ListenerContex
       }
       const protocol = typeof req.headers.upgrade === 'string' ? req.headers.upgrade : 'websocket';
       forwardUpgrade(ctx.pools.forRoute(route), req, socket, head, {
+        ...(ctx.keepSetCookie ? { keepSetCookie: ctx.keepSetCookie } : {}),
         path: info.query ? `${info.path}?${info.query}` : info.path,
         headers,
         requestId: info.id,

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { CompiledRoute } from '../decision/index.ts';
+import { GatehouseError } from '../errors/index.ts';
 import type { RequestInfo } from '../model/index.ts';
 import { connectionTokens, HOP_BY_HOP } from './hop-by-hop.ts';
 import { isIdentityHeader, isRewriteHeader } from './hygiene.ts';
@@ -98,19 +99,40 @@ export function upstreamHeaders(
   return out;
 }
 
-/** Response headers from the upstream, without hop-by-hop ones. */
+/**
+ * Response headers from the upstream for the client: without hop-by-hop ones, without
+ * Gatehouse's own namespace (`X-Gatehouse-*`: only Gatehouse speaks it), and without a
+ * `Set-Cookie` that `keepSetCookie` refuses (Gatehouse's session cookies). A transfer coding
+ * other than `chunked` (`gzip, chunked`) is refused: once the chunking is removed the client
+ * would read coded bytes as the body (ERR_UPSTREAM_PROTOCOL, as nginx answers 502).
+ */
 export function downstreamHeaders(
   headers: Record<string, string | string[] | undefined>,
   requestId: string,
+  keepSetCookie?: (line: string) => boolean,
 ): Record<string, string | string[]> {
+  const te = headers['transfer-encoding'];
+  if (te !== undefined && (typeof te !== 'string' || te.trim().toLowerCase() !== 'chunked'))
+    throw new GatehouseError('ERR_UPSTREAM_PROTOCOL', 'transfer coding other than chunked');
   const named = connectionTokens(headers.connection);
   const out: Record<string, string | string[]> = {};
   for (const name in headers) {
     const value = headers[name];
     if (value === undefined) continue;
-    if (HOP_BY_HOP.has(name) || named?.has(name)) continue;
+    if (HOP_BY_HOP.has(name) || named?.has(name) || isGatehouseHeader(name)) continue;
+    if (name === 'set-cookie' && keepSetCookie) {
+      const kept = (Array.isArray(value) ? value : [value]).filter(keepSetCookie);
+      if (kept.length > 0) out[name] = kept;
+      continue;
+    }
     out[name] = value;
   }
   out['x-request-id'] = requestId;
   return out;
+}
+
+/** Gatehouse's own header namespace, `x-gatehouse-*` (also spelt with `_`): never from an upstream. */
+export function isGatehouseHeader(lowerName: string): boolean {
+  if (lowerName.length < 12 || lowerName.charCodeAt(0) !== 0x78) return false;
+  return lowerName.slice(0, 12).replaceAll('_', '-') === 'x-gatehouse-';
 }

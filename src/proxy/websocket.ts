@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Dispatcher, Pool } from 'undici';
 import { GatehouseError } from '../errors/index.ts';
 import { upstreamErrorCode } from './forward.ts';
+import { isGatehouseHeader } from './upstream-headers.ts';
 
 /**
  * Pass a WebSocket (or other HTTP/1.1 Upgrade) through to the upstream after the decision
@@ -14,7 +15,15 @@ export async function forwardUpgrade(
   req: IncomingMessage,
   client: Duplex,
   head: Buffer,
-  o: { path: string; headers: string[]; requestId: string; protocol: string; headersTimeoutMs: number },
+  o: {
+    path: string;
+    headers: string[];
+    requestId: string;
+    protocol: string;
+    headersTimeoutMs: number;
+    /** Whether an upstream's `Set-Cookie` line may reach the client (default: every one). */
+    keepSetCookie?: (line: string) => boolean;
+  },
 ): Promise<{ status: number; error?: GatehouseError }> {
   const abort = new AbortController();
   const onEarlyClose = () => abort.abort();
@@ -43,11 +52,19 @@ export async function forwardUpgrade(
     upstream.destroy();
     return { status: 499 };
   }
+  // only the protocol the client asked for (a 101 to h2c would open a tunnel never decided)
+  const protocol = String(upgraded.headers.upgrade ?? '').toLowerCase();
+  if (protocol !== o.protocol.toLowerCase()) {
+    upstream.destroy();
+    const error = new GatehouseError('ERR_UPSTREAM_PROTOCOL', 'the upstream switched to another protocol');
+    return { status: error.status, error };
+  }
   let head101 = 'HTTP/1.1 101 Switching Protocols\r\n';
   for (const [name, value] of Object.entries(upgraded.headers)) {
-    if (value === undefined || name === 'x-request-id') continue;
+    if (value === undefined || name === 'x-request-id' || isGatehouseHeader(name)) continue;
     for (const v of Array.isArray(value) ? value : [value]) {
       if (/[\r\n]/.test(v)) continue;
+      if (name === 'set-cookie' && o.keepSetCookie && !o.keepSetCookie(v)) continue;
       head101 += `${name}: ${v}\r\n`;
     }
   }

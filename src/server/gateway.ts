@@ -279,6 +279,7 @@ export class Gateway {
         : this.#sso
           ? { filterCookie: this.#sso.filterCookie }
           : {}),
+      ...(this.#sso ? { keepSetCookie: this.#sso.keepSetCookie } : {}),
     };
     try {
       for (const l of loaded.config.listeners) {

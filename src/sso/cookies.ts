@@ -80,3 +80,20 @@ export function withoutCookies(header: string, names: ReadonlySet<string>): stri
   }
   return kept.length > 0 ? kept.join('; ') : undefined;
 }
+
+/**
+ * Whether a `Set-Cookie` line from an upstream would set or clear one of `names` (Gatehouse's
+ * own cookies: session fixation / cookie tossing). The name is read as browsers read it
+ * (surrounding spaces trimmed); a nameless cookie (`=name=value`, or a pair without `=`) is
+ * stored under the empty name and sent back as `name=value`, so it counts too.
+ */
+export function setsCookieOf(line: string, names: ReadonlySet<string>): boolean {
+  const semi = line.indexOf(';');
+  const pair = semi === -1 ? line : line.slice(0, semi);
+  const eq = pair.indexOf('=');
+  const name = eq === -1 ? '' : pair.slice(0, eq).trim();
+  if (name !== '') return names.has(name);
+  const value = (eq === -1 ? pair : pair.slice(eq + 1)).trim();
+  for (const n of names) if (value === n || value.startsWith(`${n}=`)) return true;
+  return false;
+}

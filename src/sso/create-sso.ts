@@ -9,7 +9,7 @@ import { backchannelHandler } from './backchannel.ts';
 import { callbackHandler } from './callback.ts';
 import { challenge, deniedPage } from './challenge.ts';
 import { newPendingStores, type SsoContext } from './context.ts';
-import { withoutCookies } from './cookies.ts';
+import { setsCookieOf, withoutCookies } from './cookies.ts';
 import { handoffHandler } from './handoff.ts';
 import { loginHandler } from './login.ts';
 import { logoutHandler, signedOutHandler } from './logout.ts';
@@ -56,6 +56,8 @@ export interface Sso {
   deniedPage(decision: Decision, info: RequestInfo, req: IncomingMessage, res: ServerResponse): boolean;
   /** The Cookie header to send upstream: without Gatehouse's session and sign-in cookies. */
   filterCookie(value: string): string | undefined;
+  /** Whether an upstream's `Set-Cookie` line may reach the client (false for Gatehouse's own cookies). */
+  keepSetCookie(line: string): boolean;
   /** `challenge(...) || deniedPage(...)`: call before the generic deny response. */
   respond(decision: Decision, info: RequestInfo, req: IncomingMessage, res: ServerResponse): boolean;
   /** For tests and the demo: the internals. */
@@ -144,6 +146,7 @@ export function createSso(config: Config, deps: SsoDeps = {}): Sso {
     deniedPage: (d, i, req, res) => deniedPage(ctx, d, i, req, res),
     respond: (d, i, req, res) => challenge(ctx, d, i, req, res) || deniedPage(ctx, d, i, req, res),
     filterCookie: (value) => withoutCookies(value, ownCookies),
+    keepSetCookie: (line) => !setsCookieOf(line, ownCookies),
     context: ctx,
     close() {
       if (closed) return;
