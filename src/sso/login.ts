@@ -77,7 +77,14 @@ async function login(ctx: SsoContext, info: RequestInfo, res: ServerResponse): P
       return;
     }
     const target = /^([a-z0-9.-]+)(:\d{1,5})?$/.exec(host.toLowerCase());
-    if (!target || !hostAllowed(s.redirect, target[1]!)) {
+    // a host Gatehouse serves, on the port this auth host was reached on (or none): a code sent
+    // to another port, or to a host Gatehouse does not serve, would hand the session to whoever
+    // listens there
+    if (
+      !target ||
+      !hostAllowed(s.handoffHosts, target[1]!) ||
+      (target[2] !== undefined && target[2] !== explicitPort(info))
+    ) {
       errorPage(res, info, 'ERR_REDIRECT_REFUSED');
       return;
     }
@@ -227,4 +234,12 @@ async function startOidc(
   }
   const url = ctx.provider.authorizationUrl(config, params);
   redirect(res, url.href, { requestId: info.id, ...(cookie ? { cookies: [cookie] } : {}) });
+}
+
+/** The `:port` this request's Host header names, or undefined when it names none. */
+function explicitPort(info: RequestInfo): string | undefined {
+  const host = info.headers.host;
+  if (typeof host !== 'string') return undefined;
+  const m = /:(\d{1,5})$/.exec(host);
+  return m ? `:${m[1]}` : undefined;
 }

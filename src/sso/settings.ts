@@ -13,6 +13,12 @@ export interface SsoSettings {
   readonly secure: boolean;
   readonly sameSite: 'lax' | 'strict';
   readonly redirect: RedirectPolicy;
+  /**
+   * Hosts a session may be handed off to: the routes' hosts and the auth host, never merely
+   * redirect-allowed ones (a hand-off code sent to a host Gatehouse does not serve is a session
+   * given away).
+   */
+  readonly handoffHosts: RedirectPolicy;
   /** A route matches any host (`*`) and no redirect hosts are configured: every host is ours. */
   readonly anyHost: boolean;
   readonly apiRoutes: ReadonlySet<string>;
@@ -44,6 +50,10 @@ export function ssoSettings(config: Config): SsoSettings {
     secure,
     sameSite: oidc.cookie.sameSite,
     redirect: redirectPolicy(hosts, anyPlainHttp && !oidc.forceHttps),
+    handoffHosts: redirectPolicy(
+      [...config.routes.map((r) => r.match.host), ...(authHost ? [authHost.replace(/:\d+$/, '')] : [])],
+      anyPlainHttp && !oidc.forceHttps,
+    ),
     anyHost: !oidc.allowedRedirectHosts && config.routes.some((r) => r.match.host === '*'),
     apiRoutes: new Set(oidc.apiRoutes),
     authHost,
