@@ -152,16 +152,18 @@ function failureReason(node: PolicyNode, ctx: EvalContext, errorsBefore: number)
   return node.reason;
 }
 
+const FUTURE_AUTH_SKEW_SECONDS = 60;
+
 /** 0 when the principal meets the challenge; otherwise bits: 1 too old, 2 acr, 4 amr. */
 function challengeMask(c: CompiledChallenge, ctx: EvalContext): number {
   const p = ctx.principal;
   if (!p) return 7;
   let mask = 0;
-  if (
-    c.maxAgeSeconds !== undefined &&
-    (p.authTime === undefined || ctx.nowSeconds - p.authTime > c.maxAgeSeconds)
-  )
-    mask |= 1;
+  if (c.maxAgeSeconds !== undefined) {
+    const age = p.authTime === undefined ? Number.NaN : ctx.nowSeconds - p.authTime;
+    // a missing or non-finite time, or one in the future (beyond a minute of skew), is not fresh
+    if (!(age <= c.maxAgeSeconds && age >= -FUTURE_AUTH_SKEW_SECONDS)) mask |= 1;
+  }
   if (c.acr && (p.acr === undefined || !c.acr.has(p.acr))) mask |= 2;
   if (c.amr && !p.amr?.some((m) => c.amr?.has(m))) mask |= 4;
   return mask;

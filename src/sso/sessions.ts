@@ -272,7 +272,10 @@ export class Sessions {
       t.expiresIn ?? (claims && iat !== undefined && exp !== undefined ? exp - iat : DEFAULT_TOKEN_SECONDS);
     const sid = stringClaim(c, 'sid') ?? prior?.sid;
     const email = verifiedEmail(c);
-    const authTime = numberClaim(c, 'auth_time') ?? prior?.authTime;
+    // an auth_time in the future (a provider bug or a forged freshness) never outlives the sign-in
+    const claimedAuthTime = numberClaim(c, 'auth_time');
+    const authTime =
+      claimedAuthTime !== undefined ? Math.min(claimedAuthTime, iat ?? now, now) : prior?.authTime;
     const acr = stringClaim(c, 'acr') ?? prior?.acr;
     const amr = stringsClaim(c, 'amr') ?? prior?.amr;
     const sealed = seal(id, {
