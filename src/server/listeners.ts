@@ -16,6 +16,29 @@ import {
 import { watchFiles } from './file-watch.ts';
 import { installLeanChecks, type LeanChecksOptions } from './lean-checks.ts';
 
+/**
+ * The TLS profile of every listener: TLS 1.2 and 1.3 only, and for TLS 1.2 only ECDHE / DHE
+ * with AEAD ciphers (Mozilla's "intermediate" profile): no CBC, RC4, 3DES, NULL or anonymous
+ * suites, whatever a client offers. TLS 1.3's suites are all AEAD.
+ */
+const TLS_PROFILE = {
+  minVersion: 'TLSv1.2',
+  ciphers: [
+    'TLS_AES_128_GCM_SHA256',
+    'TLS_AES_256_GCM_SHA384',
+    'TLS_CHACHA20_POLY1305_SHA256',
+    'ECDHE-ECDSA-AES128-GCM-SHA256',
+    'ECDHE-RSA-AES128-GCM-SHA256',
+    'ECDHE-ECDSA-AES256-GCM-SHA384',
+    'ECDHE-RSA-AES256-GCM-SHA384',
+    'ECDHE-ECDSA-CHACHA20-POLY1305',
+    'ECDHE-RSA-CHACHA20-POLY1305',
+    'DHE-RSA-AES128-GCM-SHA256',
+    'DHE-RSA-AES256-GCM-SHA384',
+  ].join(':'),
+  honorCipherOrder: true,
+} as const;
+
 export interface RunningListener {
   readonly name: string;
   readonly server: http.Server;
@@ -88,15 +111,19 @@ export async function startListener(
     server = https.createServer({
       ...common,
       ...material,
-      minVersion: 'TLSv1.2',
+      ...TLS_PROFILE,
+      // a client that stalls in the handshake is cut as one that stalls in its head (Node's default is 120 s)
+      handshakeTimeout: config.proxy.clientHeadersTimeoutMs,
       ...(wantsCerts ? { requestCert: true, rejectUnauthorized: false, ...certOpts } : {}),
     });
     const tlsServer = server as https.Server;
+    // a failed or timed-out handshake (a stalled ClientHello, a refused version): drop it now
+    tlsServer.on('tlsClientError', (_err, socket) => socket.destroy());
     const reload = () => {
       try {
         const next = readTls(l);
         const extra = wantsCerts ? (clientCertificates?.() ?? {}) : {};
-        tlsServer.setSecureContext({ ...next, minVersion: 'TLSv1.2', ...extra });
+        tlsServer.setSecureContext({ ...next, ...TLS_PROFILE, ...extra });
         publish.tlsReload({ listener: l.name, ok: true });
       } catch (err) {
         publish.tlsReload({ listener: l.name, ok: false, error: (err as Error).message });
