@@ -22,3 +22,28 @@ export function clientIdentityHeaders(
   }
   return out;
 }
+
+/**
+ * Headers the client sent in Gatehouse's own namespace (`X-Gatehouse-*`, `_` read as `-`), or
+ * spelling a configured identity header differently (`X_Gatehouse_User`), that the peer is not
+ * configured to copy. nginx, Traefik and Caddy copy the configured identity headers over the
+ * client's (or drop the client's) but pass every other header on: these would reach the
+ * upstream as sent, and CGI-style upstreams read `X_Gatehouse_User` as `X-Gatehouse-User`.
+ */
+export function unremovableIdentityHeaders(
+  info: RequestInfo,
+  rt: ForwardAuthRuntime | undefined,
+  answered: readonly string[],
+): string[] {
+  const set = new Set<string>();
+  for (let i = 0; i < answered.length; i += 2) set.add(answered[i]!.toLowerCase());
+  const out: string[] = [];
+  for (const name of Object.keys(info.headers)) {
+    // the answer's headers, and every identity header Gatehouse may answer with, are the ones
+    // the peer is configured to copy: it overwrites the client's or drops it (docs/forward-auth.md)
+    if (set.has(name) || rt?.identityHeaders.has(name)) continue;
+    const folded = name.includes('_') ? name.replaceAll('_', '-') : name;
+    if (folded.startsWith('x-gatehouse-') || rt?.identityHeaders.has(folded)) out.push(name);
+  }
+  return out;
+}

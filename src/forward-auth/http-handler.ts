@@ -6,7 +6,7 @@ import type { AdapterName, ForwardAuthAdapter } from './adapter.ts';
 import { ADAPTERS, detectAdapter } from './adapters/registry.ts';
 import { type Answer, type Propagate, refusal } from './answer.ts';
 import { type Checked, check } from './check.ts';
-import { clientIdentityHeaders } from './client-identity-headers.ts';
+import { clientIdentityHeaders, unremovableIdentityHeaders } from './client-identity-headers.ts';
 import { DESCRIPTOR_HEADERS, describe, type Failure, missing } from './description.ts';
 import { HeaderView } from './header-view.ts';
 import type { CheckHttpResponse } from './lean-http/response.ts';
@@ -79,11 +79,12 @@ export function createHttpCheckHandler(deps: ForwardAuthDeps, endpoint: Endpoint
 /** Write the answer and record the decision (module functions: no closures per check). */
 function answerCheck(
   res: CheckHttpResponse,
-  checked: Checked,
+  given: Checked,
   adapter: ForwardAuthAdapter | undefined,
   engine: Engine,
   start: number,
 ): void {
+  const checked = adapter && adapter.name !== 'envoy-http' ? refuseForgedIdentity(given, engine) : given;
   try {
     write(res, checked.answer, adapter, checked.info, engine);
   } catch (err) {
@@ -98,6 +99,27 @@ function answerCheck(
     durationMs: performance.now() - start,
     via: 'forward-auth',
   });
+}
+
+/**
+ * An allowed check whose request carries identity headers the ingress would pass on unchanged
+ * (see unremovableIdentityHeaders): denied, since nginx, Traefik and Caddy cannot remove them.
+ * Envoy can (its answer names them for removal).
+ */
+function refuseForgedIdentity(checked: Checked, engine: Engine): Checked {
+  if (!checked.answer.allow) return checked;
+  const forged = unremovableIdentityHeaders(checked.info, forwardAuthRuntime(engine), checked.answer.headers);
+  if (forged.length === 0) return checked;
+  const accept = checked.info.headers.accept;
+  return {
+    info: checked.info,
+    answer: refusal(
+      'request-invalid',
+      checked.info.id,
+      typeof accept === 'string' ? accept : undefined,
+      `identity headers the ingress would pass on: ${forged.join(', ')}`,
+    ),
+  };
 }
 
 /** An unexpected exception: deny (fail closed) and record it. */
