@@ -26,13 +26,18 @@ export function nginxForwardAuthConfig(o: {
     prefix: o.prefix,
     port: o.port,
     upstreamPort: o.upstreamPort,
-    upstreams: `  upstream gatehouse {
+    upstreams: `  map "$host $http_host" $gatehouse_host_mismatch {
+    "~*^(\\S+) \\1(:[0-9]+)?$" 0;
+    default 1;
+  }
+  upstream gatehouse {
     server 127.0.0.1:${o.gatehousePort};
     keepalive 64;
     keepalive_requests 1000000;
   }
 `,
-    locations: `    location / {
+    locations: `    if ($gatehouse_host_mismatch) { return 400; }
+    location / {
       auth_request /.gatehouse-check;
       auth_request_set $gatehouse_assertion $upstream_http_x_gatehouse_assertion;
       auth_request_set $gatehouse_user $upstream_http_x_gatehouse_user;
