@@ -21,6 +21,7 @@ import { normaliseTarget, parseHostValue } from '../src/routing/index.ts';
 import {
   APP_HOST,
   binary,
+  caddyfile,
   forwardAuthConfig,
   freePort,
   PATH_TRICKS,
@@ -56,24 +57,6 @@ interface Case {
   readonly reach?: boolean;
   /** The subject the upstream must see (when it is reached). */
   readonly sub?: string;
-}
-
-function caddyfile(dir: string, port: number, gatehousePort: number, upstreamPort: number): string {
-  return `{
-	admin off
-	auto_https off
-	storage file_system ${dir}/storage
-}
-
-http://:${port} {
-	bind 127.0.0.1
-	forward_auth 127.0.0.1:${gatehousePort} {
-		uri /.gatehouse/auth/caddy
-		copy_headers X-Gatehouse-Assertion X-Gatehouse-User
-	}
-	reverse_proxy 127.0.0.1:${upstreamPort}
-}
-`;
 }
 
 /** A request head with `lines` (already `Name: value`), Accept JSON and Connection: close. */

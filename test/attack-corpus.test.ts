@@ -25,7 +25,6 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import pino from 'pino';
 import { stringify } from 'yaml';
 import type { RequestFinishedEvent } from '../src/observe/index.ts';
 import { parseHostValue } from '../src/routing/index.ts';
@@ -39,7 +38,13 @@ import {
   testIssuer,
 } from './helpers/forward-auth.ts';
 import { parseRawResponse, type RawResponse } from './helpers/raw-http.ts';
-import { type RunningGatehouse, startGatehouse, startUpstream, type Upstream } from './helpers/servers.ts';
+import {
+  capturingLogger,
+  type RunningGatehouse,
+  startGatehouse,
+  startUpstream,
+  type Upstream,
+} from './helpers/servers.ts';
 
 /** Carried by credentials and queries in the cases: it must never come back or be logged. */
 const SECRET = 'SECRET-7f3a9c1e';
@@ -236,14 +241,7 @@ describe('attack corpus: hostile traffic against the front door', { timeout: 60_
         { id: 'flood', match: { host: FLOOD, path: '/' }, upstream: floodUp.url, public: true },
       ],
     };
-    const logger = pino(
-      { level: 'debug', base: null, messageKey: 'message' },
-      {
-        write: (line: string) => {
-          logLines.push(line);
-        },
-      },
-    );
+    const logger = capturingLogger(logLines);
     gh = await Gateway.start({ configText: stringify(config), logger, parts: engineParts(), watch: false });
     web = gh.listenerPort('web');
     auth = gh.listenerPort('auth');

@@ -26,7 +26,6 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { type Client, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
-import pino from 'pino';
 import { stringify } from 'yaml';
 import { authorizationService } from '../src/forward-auth/index.ts';
 import type { RequestFinishedEvent } from '../src/observe/index.ts';
@@ -39,6 +38,7 @@ import {
   type TestIssuer,
   testIssuer,
 } from './helpers/forward-auth.ts';
+import { capturingLogger } from './helpers/servers.ts';
 
 /** Carried by credentials in the cases: it must never come back or be logged. */
 const SECRET = 'SECRET-4b1d9e77';
@@ -484,14 +484,7 @@ describe('attack: forward-auth and ext_authz', { timeout: 60_000 }, () => {
       audit: { output: { file: join(auditDir, 'audit.jsonl') } },
       proxy: { clientHeadersTimeoutMs: 300 },
     };
-    const logger = pino(
-      { level: 'debug', base: null, messageKey: 'message' },
-      {
-        write: (line: string) => {
-          logLines.push(line);
-        },
-      },
-    );
+    const logger = capturingLogger(logLines);
     gh = await Gateway.start({ configText: stringify(config), logger, parts: engineParts(), watch: false });
     web = gh.listenerPort('web');
     auth = gh.listenerPort('auth');

@@ -33,14 +33,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import pino from 'pino';
 import { request } from 'undici';
 import { stringify } from 'yaml';
 import { createTestPki, type TestCert, type TestPki } from '../src/identity/mtls/test-pki.ts';
 import { Gateway } from '../src/server/index.ts';
 import { engineParts } from '../src/server/parts.ts';
 import { parseRawResponse } from './helpers/raw-http.ts';
-import { rawRequest, startUpstream, type Upstream } from './helpers/servers.ts';
+import { capturingLogger, rawRequest, startUpstream, type Upstream } from './helpers/servers.ts';
 
 const HOST = 'api.test';
 const K8S_ISS = 'https://kubernetes.default.svc.cluster.local';
@@ -312,14 +311,7 @@ describe('attack: identity checks through the real proxy', { timeout: 60_000 }, 
         },
       ],
     };
-    const logger = pino(
-      { level: 'debug', base: null, messageKey: 'message' },
-      {
-        write: (line: string) => {
-          logLines.push(line);
-        },
-      },
-    );
+    const logger = capturingLogger(logLines);
     gh = await Gateway.start({
       configText: stringify(config),
       logger,

@@ -25,14 +25,13 @@ import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import tls from 'node:tls';
 import { SignJWT } from 'jose';
-import pino from 'pino';
 import { stringify } from 'yaml';
 import type { MtlsAuthenticator } from '../src/identity/index.ts';
 import { createTestPki, type TestCert, type TestPki } from '../src/identity/mtls/test-pki.ts';
 import { Gateway } from '../src/server/index.ts';
 import { engineParts } from '../src/server/parts.ts';
 import { parseRawResponse } from './helpers/raw-http.ts';
-import { startEchoUpstream, type Upstream } from './helpers/servers.ts';
+import { capturingLogger, startEchoUpstream, type Upstream } from './helpers/servers.ts';
 
 const STACK = /\bat [\w.<>]+ \(.*:\d+:\d+\)|\.ts:\d+:\d+/;
 const CI_ISS = 'https://ci.example.test';
@@ -292,14 +291,7 @@ describe('attack: TLS and mTLS listeners at the handshake and connection level',
         },
       ],
     };
-    const logger = pino(
-      { level: 'debug', base: null, messageKey: 'message' },
-      {
-        write: (line: string) => {
-          logLines.push(line);
-        },
-      },
-    );
+    const logger = capturingLogger(logLines);
     gh = await Gateway.start({
       configText: stringify(config),
       logger,

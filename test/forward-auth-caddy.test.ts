@@ -13,6 +13,7 @@ import { normaliseTarget } from '../src/routing/index.ts';
 import {
   APP_HOST,
   binary,
+  caddyfile,
   forwardAuthConfig,
   freePort,
   jwtPayload,
@@ -27,25 +28,6 @@ import {
 import { type RunningGatehouse, startGatehouse } from './helpers/servers.ts';
 
 const CADDY = binary('/usr/bin/caddy', '/usr/local/bin/caddy');
-
-/** The Caddyfile docs/forward-auth.md shows, on loopback. */
-function caddyfile(dir: string, port: number, gatehousePort: number, upstreamPort: number): string {
-  return `{
-	admin off
-	auto_https off
-	storage file_system ${dir}/storage
-}
-
-http://:${port} {
-	bind 127.0.0.1
-	forward_auth 127.0.0.1:${gatehousePort} {
-		uri /.gatehouse/auth/caddy
-		copy_headers X-Gatehouse-Assertion X-Gatehouse-User
-	}
-	reverse_proxy 127.0.0.1:${upstreamPort}
-}
-`;
-}
 
 describe('forward-auth behind caddy forward_auth', {
   skip: CADDY ? false : 'caddy is not installed (/usr/bin/caddy)',

@@ -214,3 +214,22 @@ export async function throughPeer(
   );
   return { status: statusOf(raw), event: await decided };
 }
+
+/** The Caddyfile docs/forward-auth.md shows, on loopback. */
+export function caddyfile(dir: string, port: number, gatehousePort: number, upstreamPort: number): string {
+  return `{
+	admin off
+	auto_https off
+	storage file_system ${dir}/storage
+}
+
+http://:${port} {
+	bind 127.0.0.1
+	forward_auth 127.0.0.1:${gatehousePort} {
+		uri /.gatehouse/auth/caddy
+		copy_headers X-Gatehouse-Assertion X-Gatehouse-User
+	}
+	reverse_proxy 127.0.0.1:${upstreamPort}
+}
+`;
+}

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
+import pino from 'pino';
 import { stringify } from 'yaml';
 import { createLogger, Gateway } from '../../src/server/index.ts';
 import { engineParts } from '../../src/server/parts.ts';
@@ -47,6 +48,18 @@ export interface RunningGatehouse {
 
 /** A quiet logger for tests (errors only, to stderr). */
 export const testLogger = createLogger(process.env.GATEHOUSE_TEST_LOG ?? 'silent');
+
+/** A debug-level logger that keeps every JSON line it writes in `lines` (to assert what reached the log). */
+export function capturingLogger(lines: string[]): pino.Logger {
+  return pino(
+    { level: 'debug', base: null, messageKey: 'message' },
+    {
+      write: (line: string) => {
+        lines.push(line);
+      },
+    },
+  );
+}
 
 /**
  * Start Gatehouse in-process from a config object (listener `web` on a free port, admin on a
