@@ -1,5 +1,5 @@
 import type { RequestInfo } from '../model/index.ts';
-import { isIdentityHeader, isRewriteHeader } from '../proxy/index.ts';
+import { isGatehouseHeader, isIdentityHeader, isRewriteHeader } from '../proxy/index.ts';
 import type { ForwardAuthRuntime } from './runtime.ts';
 
 /**
@@ -35,15 +35,18 @@ export function unremovableIdentityHeaders(
   rt: ForwardAuthRuntime | undefined,
   answered: readonly string[],
 ): string[] {
-  const set = new Set<string>();
-  for (let i = 0; i < answered.length; i += 2) set.add(answered[i]!.toLowerCase());
   const out: string[] = [];
   for (const name of Object.keys(info.headers)) {
-    // the answer's headers, and every identity header Gatehouse may answer with, are the ones
-    // the peer is configured to copy: it overwrites the client's or drops it (docs/forward-auth.md)
-    if (set.has(name) || rt?.identityHeaders.has(name)) continue;
-    const folded = name.includes('_') ? name.replaceAll('_', '-') : name;
-    if (folded.startsWith('x-gatehouse-') || rt?.identityHeaders.has(folded)) out.push(name);
+    // every identity header Gatehouse may answer with is one the peer is configured to copy:
+    // it overwrites the client's or drops it (docs/forward-auth.md); the answer's own names too
+    if (rt?.identityHeaders.has(name) || answers(answered, name)) continue;
+    if (isGatehouseHeader(name) || rt?.identityHeaders.has(name.replaceAll('_', '-'))) out.push(name);
   }
   return out;
+}
+
+/** Whether `[name, value, …]` answers `lowerName` (a few entries: a scan, no set per check). */
+function answers(answered: readonly string[], lowerName: string): boolean {
+  for (let i = 0; i < answered.length; i += 2) if (answered[i]!.toLowerCase() === lowerName) return true;
+  return false;
 }

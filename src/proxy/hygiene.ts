@@ -98,3 +98,12 @@ export function isIdentityHeader(rawName: string, extra?: ReadonlySet<string>): 
   }
   return false;
 }
+
+/**
+ * Gatehouse's own header namespace, `x-gatehouse-*` (lower-case name, also spelt with `_`):
+ * only Gatehouse speaks it, never a client's request or an upstream's answer.
+ */
+export function isGatehouseHeader(lowerName: string): boolean {
+  if (lowerName.length < 12 || lowerName.charCodeAt(0) !== 0x78) return false;
+  return lowerName.slice(0, 12).replaceAll('_', '-') === 'x-gatehouse-';
+}

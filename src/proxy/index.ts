@@ -6,7 +6,7 @@ export {
   readRequest,
   wwwAuthenticate,
 } from './handler.ts';
-export { isIdentityHeader, isRewriteHeader } from './hygiene.ts';
+export { isGatehouseHeader, isIdentityHeader, isRewriteHeader } from './hygiene.ts';
 export { markMalformed } from './malformed.ts';
 export { recordRefusedHead } from './refused-head.ts';
 export {

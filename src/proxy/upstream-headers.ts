@@ -3,7 +3,7 @@ import type { CompiledRoute } from '../decision/index.ts';
 import { GatehouseError } from '../errors/index.ts';
 import type { RequestInfo } from '../model/index.ts';
 import { connectionTokens, HOP_BY_HOP } from './hop-by-hop.ts';
-import { isIdentityHeader, isRewriteHeader } from './hygiene.ts';
+import { isGatehouseHeader, isIdentityHeader, isRewriteHeader } from './hygiene.ts';
 
 /** Headers Gatehouse sets itself for the upstream; incoming copies are dropped. */
 const REBUILT = new Set([
@@ -129,10 +129,4 @@ export function downstreamHeaders(
   }
   out['x-request-id'] = requestId;
   return out;
-}
-
-/** Gatehouse's own header namespace, `x-gatehouse-*` (also spelt with `_`): never from an upstream. */
-export function isGatehouseHeader(lowerName: string): boolean {
-  if (lowerName.length < 12 || lowerName.charCodeAt(0) !== 0x78) return false;
-  return lowerName.slice(0, 12).replaceAll('_', '-') === 'x-gatehouse-';
 }

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Dispatcher, Pool } from 'undici';
 import { GatehouseError } from '../errors/index.ts';
 import { upstreamErrorCode } from './forward.ts';
-import { isGatehouseHeader } from './upstream-headers.ts';
+import { isGatehouseHeader } from './hygiene.ts';
 
 /**
  * Pass a WebSocket (or other HTTP/1.1 Upgrade) through to the upstream after the decision
